@@ -154,6 +154,7 @@ export interface Doc {
   kind: DocKind;
   title: string;
   text: string;
+  refs: string[];
   source: Source;
 }
 

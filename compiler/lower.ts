@@ -89,7 +89,8 @@ const KNOWN_KINDS: SectionKind[] = ["principles", "roles", "capabilities", "work
 function docs(preamble: Section["children"], sections: Section[], file: VFile): Doc[] {
   const result: Doc[] = [];
   if (preamble.length > 0) {
-    result.push({ kind: "overview", title: "Overview", text: blockText(preamble), source: { start: sourceOf(preamble[0]).start, end: sourceOf(preamble.at(-1)!).end } });
+    const text = blockText(preamble);
+    result.push({ kind: "overview", title: "Overview", text, refs: refsIn(text), source: { start: sourceOf(preamble[0]).start, end: sourceOf(preamble.at(-1)!).end } });
   }
   for (const section of sections) {
     if (KNOWN_KINDS.includes(section.kind)) continue;
@@ -100,7 +101,8 @@ function docs(preamble: Section["children"], sections: Section[], file: VFile): 
         hint: "rename it to a known section (see docs/spec-language.md §2) if it should drive the workflow",
       });
     }
-    result.push({ kind: section.kind === "realization" ? "realization" : "unknown", title: section.title, text: blockText(section.children), source });
+    const text = blockText(section.children);
+    result.push({ kind: section.kind === "realization" ? "realization" : "unknown", title: section.title, text, refs: refsIn(text), source });
   }
   return result;
 }

@@ -33,5 +33,6 @@ export function referrers(ir: SpecIR): { refs: string[]; source: Source }[] {
     ...ir.contract.guards,
     ...ir.state,
     ...ir.completion,
+    ...ir.docs,
   ];
 }

@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/spec-ir.json","title":"specc spec IR","type":"object","additionalProperties":false,"required":["irVersion","name","title","version","params","principles","roles","capabilities","phases","rules","contract","state","completion","docs"],"properties":{"irVersion":{"const":1},"name":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"},"title":{"type":"string"},"version":{"type":["string","null"]},"params":{"type":"array","items":{"$ref":"#/$defs/specParam"}},"principles":{"type":"array","items":{"$ref":"#/$defs/element"}},"roles":{"type":"array","items":{"$ref":"#/$defs/element"}},"capabilities":{"type":"array","items":{"$ref":"#/$defs/capability"}},"phases":{"type":"array","items":{"$ref":"#/$defs/phase"}},"rules":{"type":"array","items":{"$ref":"#/$defs/rule"}},"contract":{"$ref":"#/$defs/contract"},"state":{"type":"array","items":{"$ref":"#/$defs/stateEntry"}},"completion":{"type":"array","items":{"$ref":"#/$defs/criterion"}},"docs":{"type":"array","items":{"$ref":"#/$defs/doc"}}},"$defs":{"point":{"type":"object","additionalProperties":false,"required":["line","column"],"properties":{"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}},"source":{"type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"$ref":"#/$defs/point"},"end":{"$ref":"#/$defs/point"}}},"strength":{"enum":["MUST","MUST NOT","SHOULD","SHOULD NOT","MAY",null]},"refs":{"type":"array","items":{"type":"string"}},"specParam":{"type":"object","additionalProperties":false,"required":["name","type","required","description","source"],"properties":{"name":{"type":"string"},"type":{"enum":["string","number","integer","boolean"]},"required":{"type":"boolean"},"default":{"type":["string","number","boolean"]},"description":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"element":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"binding":{"type":"object","additionalProperties":false,"required":["provider","skills","gap","notes","source"],"properties":{"provider":{"type":"string"},"skills":{"type":"array","items":{"type":"string"}},"gap":{"enum":["none","partial","full",null]},"notes":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"capability":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","bindings"],"properties":{"id":{"type":"string","pattern":"^C[0-9]+$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"bindings":{"type":"array","items":{"$ref":"#/$defs/binding"}}}},"paramValue":{"oneOf":[{"type":"number"},{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"type":"number"},"max":{"type":"number"}}},{"type":"object","additionalProperties":false,"required":["columns","rows"],"properties":{"columns":{"type":"array","items":{"type":"string"}},"rows":{"type":"array","items":{"type":"object","additionalProperties":{"type":"string"}}}}}]},"param":{"type":"object","additionalProperties":false,"required":["key","value","raw","source"],"properties":{"key":{"type":"string","pattern":"^[a-z0-9_]+$"},"value":{"$ref":"#/$defs/paramValue"},"raw":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"requirement":{"type":"object","additionalProperties":false,"required":["id","strength","text","refs","source"],"properties":{"id":{"type":["string","null"]},"strength":{"$ref":"#/$defs/strength"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"gate":{"type":"object","additionalProperties":false,"required":["kind","text","items","source"],"properties":{"kind":{"enum":["mandatory","smoke-test","checklist","approval"]},"text":{"type":"string"},"items":{"type":"array","items":{"type":"string"}},"source":{"$ref":"#/$defs/source"}}},"phase":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","number","optional","requirements","gates","params"],"properties":{"id":{"type":"string","pattern":"^(Phase [0-9]+|loop(-[0-9]+)?)$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["phase","loop"]},"number":{"type":["integer","null"],"minimum":0},"optional":{"type":"boolean"},"requirements":{"type":"array","items":{"$ref":"#/$defs/requirement"}},"gates":{"type":"array","items":{"$ref":"#/$defs/gate"}},"params":{"type":"array","items":{"$ref":"#/$defs/param"}}}},"rule":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","strength","params"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"strength":{"$ref":"#/$defs/strength"},"params":{"type":"array","items":{"$ref":"#/$defs/param"}}}},"guard":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","params","defaulted"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"defaulted":{"type":"array","items":{"type":"string"}}}},"contract":{"type":"object","additionalProperties":false,"required":["guards","text","source"],"properties":{"guards":{"type":"array","items":{"$ref":"#/$defs/guard"}},"text":{"type":"string"},"source":{"oneOf":[{"$ref":"#/$defs/source"},{"type":"null"}]}}},"stateEntry":{"type":"object","additionalProperties":false,"required":["name","text","refs","source"],"properties":{"name":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"criterion":{"type":"object","additionalProperties":false,"required":["id","text","refs","source"],"properties":{"id":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"doc":{"type":"object","additionalProperties":false,"required":["kind","title","text","source"],"properties":{"kind":{"enum":["overview","realization","unknown"]},"title":{"type":"string"},"text":{"type":"string"},"source":{"$ref":"#/$defs/source"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/spec-ir.json","title":"specc spec IR","type":"object","additionalProperties":false,"required":["irVersion","name","title","version","params","principles","roles","capabilities","phases","rules","contract","state","completion","docs"],"properties":{"irVersion":{"const":1},"name":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"},"title":{"type":"string"},"version":{"type":["string","null"]},"params":{"type":"array","items":{"$ref":"#/$defs/specParam"}},"principles":{"type":"array","items":{"$ref":"#/$defs/element"}},"roles":{"type":"array","items":{"$ref":"#/$defs/element"}},"capabilities":{"type":"array","items":{"$ref":"#/$defs/capability"}},"phases":{"type":"array","items":{"$ref":"#/$defs/phase"}},"rules":{"type":"array","items":{"$ref":"#/$defs/rule"}},"contract":{"$ref":"#/$defs/contract"},"state":{"type":"array","items":{"$ref":"#/$defs/stateEntry"}},"completion":{"type":"array","items":{"$ref":"#/$defs/criterion"}},"docs":{"type":"array","items":{"$ref":"#/$defs/doc"}}},"$defs":{"point":{"type":"object","additionalProperties":false,"required":["line","column"],"properties":{"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}},"source":{"type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"$ref":"#/$defs/point"},"end":{"$ref":"#/$defs/point"}}},"strength":{"enum":["MUST","MUST NOT","SHOULD","SHOULD NOT","MAY",null]},"refs":{"type":"array","items":{"type":"string"}},"specParam":{"type":"object","additionalProperties":false,"required":["name","type","required","description","source"],"properties":{"name":{"type":"string"},"type":{"enum":["string","number","integer","boolean"]},"required":{"type":"boolean"},"default":{"type":["string","number","boolean"]},"description":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"element":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"binding":{"type":"object","additionalProperties":false,"required":["provider","skills","gap","notes","source"],"properties":{"provider":{"type":"string"},"skills":{"type":"array","items":{"type":"string"}},"gap":{"enum":["none","partial","full",null]},"notes":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"capability":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","bindings"],"properties":{"id":{"type":"string","pattern":"^C[0-9]+$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"bindings":{"type":"array","items":{"$ref":"#/$defs/binding"}}}},"paramValue":{"oneOf":[{"type":"number"},{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"type":"number"},"max":{"type":"number"}}},{"type":"object","additionalProperties":false,"required":["columns","rows"],"properties":{"columns":{"type":"array","items":{"type":"string"}},"rows":{"type":"array","items":{"type":"object","additionalProperties":{"type":"string"}}}}}]},"param":{"type":"object","additionalProperties":false,"required":["key","value","raw","source"],"properties":{"key":{"type":"string","pattern":"^[a-z0-9_]+$"},"value":{"$ref":"#/$defs/paramValue"},"raw":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"requirement":{"type":"object","additionalProperties":false,"required":["id","strength","text","refs","source"],"properties":{"id":{"type":["string","null"]},"strength":{"$ref":"#/$defs/strength"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"gate":{"type":"object","additionalProperties":false,"required":["kind","text","items","source"],"properties":{"kind":{"enum":["mandatory","smoke-test","checklist","approval"]},"text":{"type":"string"},"items":{"type":"array","items":{"type":"string"}},"source":{"$ref":"#/$defs/source"}}},"phase":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","number","optional","requirements","gates","params"],"properties":{"id":{"type":"string","pattern":"^(Phase [0-9]+|loop(-[0-9]+)?)$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["phase","loop"]},"number":{"type":["integer","null"],"minimum":0},"optional":{"type":"boolean"},"requirements":{"type":"array","items":{"$ref":"#/$defs/requirement"}},"gates":{"type":"array","items":{"$ref":"#/$defs/gate"}},"params":{"type":"array","items":{"$ref":"#/$defs/param"}}}},"rule":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","strength","params"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"strength":{"$ref":"#/$defs/strength"},"params":{"type":"array","items":{"$ref":"#/$defs/param"}}}},"guard":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","params","defaulted"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"defaulted":{"type":"array","items":{"type":"string"}}}},"contract":{"type":"object","additionalProperties":false,"required":["guards","text","source"],"properties":{"guards":{"type":"array","items":{"$ref":"#/$defs/guard"}},"text":{"type":"string"},"source":{"oneOf":[{"$ref":"#/$defs/source"},{"type":"null"}]}}},"stateEntry":{"type":"object","additionalProperties":false,"required":["name","text","refs","source"],"properties":{"name":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"criterion":{"type":"object","additionalProperties":false,"required":["id","text","refs","source"],"properties":{"id":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"doc":{"type":"object","additionalProperties":false,"required":["kind","title","text","refs","source"],"properties":{"kind":{"enum":["overview","realization","unknown"]},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "u");
 const schema32 = {"type":"object","additionalProperties":false,"required":["name","type","required","description","source"],"properties":{"name":{"type":"string"},"type":{"enum":["string","number","integer","boolean"]},"required":{"type":"boolean"},"default":{"type":["string","number","boolean"]},"description":{"type":"string"},"source":{"$ref":"#/$defs/source"}}};
@@ -3022,7 +3022,7 @@ return errors === 0;
 }
 validate61.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema59 = {"type":"object","additionalProperties":false,"required":["kind","title","text","source"],"properties":{"kind":{"enum":["overview","realization","unknown"]},"title":{"type":"string"},"text":{"type":"string"},"source":{"$ref":"#/$defs/source"}}};
+const schema59 = {"type":"object","additionalProperties":false,"required":["kind","title","text","refs","source"],"properties":{"kind":{"enum":["overview","realization","unknown"]},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}};
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3065,8 +3065,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data.source === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(data.refs === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "refs"},message:"must have required property '"+"refs"+"'"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3075,9 +3075,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((((key0 === "kind") || (key0 === "title")) || (key0 === "text")) || (key0 === "source"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.source === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3086,11 +3085,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.kind !== undefined){
-let data0 = data.kind;
-if(!(((data0 === "overview") || (data0 === "realization")) || (data0 === "unknown"))){
-const err5 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema59.properties.kind.enum},message:"must be equal to one of the allowed values"};
+for(const key0 in data){
+if(!(((((key0 === "kind") || (key0 === "title")) || (key0 === "text")) || (key0 === "refs")) || (key0 === "source"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3100,9 +3097,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err6 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.kind !== undefined){
+let data0 = data.kind;
+if(!(((data0 === "overview") || (data0 === "realization")) || (data0 === "unknown"))){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema59.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3112,14 +3110,54 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.text !== undefined){
-if(typeof data.text !== "string"){
-const err7 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.text !== undefined){
+if(typeof data.text !== "string"){
+const err8 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.refs !== undefined){
+let data3 = data.refs;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data3[i0] !== "string"){
+const err9 = {instancePath:instancePath+"/refs/" + i0,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/refs",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -3132,12 +3170,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err11];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err11);
 }
 errors++;
 }

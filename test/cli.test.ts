@@ -1,0 +1,141 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { bundledSpecs, ROOT } from "./helpers/paths.js";
+
+const BIN = join(ROOT, "dist/compiler/bin.js");
+
+/** Run the built CLI as a user would (npm test builds it first). */
+function specc(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "specc-cli-"));
+function write(name: string, content: string | Buffer): string {
+  const path = join(scratch, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function expectOneCleanLine(stderr: string): void {
+  expect(stderr).not.toMatch(/\n\s+at .*:\d+:\d+/); // no stack trace
+  expect(stderr.split("\n")[0]).toMatch(/^specc: error: /);
+}
+
+describe("specc check", () => {
+  test.each(bundledSpecs())("%s passes", (spec) => {
+    const { code, stderr } = specc(["check", spec]);
+    expect(code, stderr).toBe(0);
+  });
+
+  test("a dangling reference fails with a positioned, coded error", () => {
+    const original = readFileSync(join(ROOT, "specs/ml-research.md"), "utf8");
+    const path = write("dangling.md", `${original.trimEnd()}\n\nSee R99 and C77.\n`);
+    const { code, stderr } = specc(["check", path], { cwd: scratch });
+    expect(code).toBe(1);
+    const lines = original.trimEnd().split("\n").length + 2;
+    expect(stderr).toContain(`dangling.md:${lines}:5: error SPC302 Unexpected reference to undefined \`R99\``);
+    expect(stderr).toContain(`dangling.md:${lines}:13: error SPC302 Unexpected reference to undefined \`C77\``);
+    expect(stderr).toMatch(/hint: did you mean `R9`\?/);
+  });
+
+  test("--json prints the diagnostics as JSON", () => {
+    const { code, stdout } = specc(["check", "test/fixtures/diagnostics/SPC304-phase-gap.md", "--json"]);
+    expect(code).toBe(1);
+    const messages = JSON.parse(stdout);
+    expect(messages).toEqual([expect.objectContaining({ code: "SPC304", severity: "error", line: 9, column: 1, file: "test/fixtures/diagnostics/SPC304-phase-gap.md" })]);
+  });
+
+  test("warnings alone exit 0", () => {
+    expect(specc(["check", "test/fixtures/diagnostics/SPC305-rule-no-strength.md"]).code).toBe(0);
+  });
+});
+
+describe("bad input: one clear line and the documented exit code", () => {
+  test("missing file", () => {
+    const { code, stderr } = specc(["check", "nope.md"]);
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe("specc: error: cannot read nope.md: no such file");
+  });
+
+  test("a directory", () => {
+    const { code, stderr } = specc(["check", "specs"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("it is a directory");
+  });
+
+  test("an empty file is a spec error", () => {
+    const { code, stderr } = specc(["check", write("empty.md", "")], { cwd: scratch });
+    expect(code).toBe(1);
+    expect(stderr).toContain("empty.md:1:1: error SPC101");
+  });
+
+  test("a binary file", () => {
+    const { code, stderr } = specc(["check", write("image.md", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]))]);
+    expect(code).toBe(2);
+    expectOneCleanLine(stderr);
+    expect(stderr).toContain("looks binary");
+  });
+
+  test("non-UTF-8 text names the line", () => {
+    const { code, stderr } = specc(["check", write("latin1.md", Buffer.concat([Buffer.from("# Title\n\ncaf"), Buffer.from([0xe9]), Buffer.from("\n")]))]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("invalid UTF-8 on line 3");
+  });
+
+  test("a 5 MB spec is checked, not crashed on", () => {
+    const phase = "### Phase 0: Intake\n\nRead the task and restate it.\n\n";
+    const filler = "Some prose that goes on for a while, with words and more words.\n\n".repeat(80000);
+    const path = write("big.md", `# Big\n\n## Workflow\n\n${phase}${filler}`);
+    const { code, stderr } = specc(["check", path]);
+    expect(code, stderr).toBe(0);
+  });
+
+  test("deeply nested lists", () => {
+    const nested = Array.from({ length: 3000 }, (_, depth) => `${"  ".repeat(depth)}- level ${depth}`).join("\n");
+    const { code, stderr } = specc(["check", write("nested.md", `# Nested\n\n## Workflow\n\n### Phase 0: Intake\n\n${nested}\n`)]);
+    expect([0, 1, 2]).toContain(code);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("a spec with no phases", () => {
+    const { code, stderr } = specc(["check", write("nophase.md", "# Notes\n\nJust prose.\n")], { cwd: scratch });
+    expect(code).toBe(1);
+    expect(stderr).toContain("nophase.md:1:1: error SPC102");
+  });
+
+  test("an unknown command and an unknown flag", () => {
+    expect(specc(["frobnicate"]).code).toBe(2);
+    const flag = specc(["check", "specs/ml-research.md", "--jsn"]);
+    expect(flag.code).toBe(2);
+    expectOneCleanLine(flag.stderr);
+  });
+});
+
+describe("specc ir, --help, --version", () => {
+  test("ir prints the golden IR", () => {
+    const { code, stdout } = specc(["ir", "specs/ml-research.md"]);
+    expect(code).toBe(0);
+    expect(`${stdout}`).toBe(readFileSync(join(ROOT, "golden/ml-research/ir.json"), "utf8"));
+  });
+
+  test("--help and --version", () => {
+    expect(specc(["--help"]).stdout).toContain("Usage: specc <command>");
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+    expect(specc(["--version"]).stdout.trim()).toBe(pkg.version);
+  });
+
+  test("colors only when asked for by a terminal, never with NO_COLOR", () => {
+    const { stderr } = specc(["check", "test/fixtures/diagnostics/SPC304-phase-gap.md"]);
+    expect(stderr).not.toContain("\x1b[");
+  });
+});
+
+mkdirSync(scratch, { recursive: true });

@@ -1,0 +1,158 @@
+// Loop-control guards from ml-intern's agent loop: doom-loop detection,
+// iteration budgets, the continuation nudge and the malformed-action streak.
+import { hashString, stableStringify } from "./hash.js";
+
+/** Doom-loop guard defaults (ml-intern `doom_loop.py`). */
+export const REPETITION_DEFAULTS = {
+  window: 30,
+  identicalStreak: 3,
+  cycleMinLength: 2,
+  cycleMaxLength: 5,
+  cycleRepeats: 2,
+};
+
+/** Iteration budget defaults: LLM calls per turn and transient-error retries. */
+export const ITERATION_DEFAULTS = {
+  maxIterations: 300,
+  maxRetries: 3,
+};
+
+/** Tunable doom-loop parameters; missing ones take `REPETITION_DEFAULTS`. */
+export type RepetitionParams = Partial<typeof REPETITION_DEFAULTS>;
+
+/** One agent action as the guard sees it. */
+export interface ActionRecord {
+  name: string;
+  args?: unknown;
+  result?: unknown;
+}
+
+/** Verdict of `checkRepetition`. */
+export type RepetitionVerdict =
+  | { repeated: true; kind: "identical" | "cycle"; length: number; repeats: number; instruction: string }
+  | { repeated: false; kind: null };
+
+/** The corrective message injected when the agent repeats itself. */
+export const REPETITION_INSTRUCTION =
+  "[REPETITION GUARD] You are repeating the same actions with the same results. STOP repeating this approach. Do not retry the same thing: identify what has to change, then try a fundamentally different strategy.";
+
+/**
+ * Signature of an action: tool name, hash of its canonical arguments and hash
+ * of its result. The result is part of it so polling whose result changes is
+ * never mistaken for a loop.
+ */
+export function actionSignature(action: ActionRecord): string {
+  return action.name + ":" + hashString(stableStringify(action.args)) + ":" + hashString(stableStringify(action.result));
+}
+
+/**
+ * Look at the last `window` signatures for an identical streak at the tail or
+ * a tail cycle of length `cycleMinLength`–`cycleMaxLength` repeated
+ * `cycleRepeats` times. Advisory: the caller injects `instruction`, it does
+ * not abort.
+ */
+export function checkRepetition(signatures: string[], params: RepetitionParams = {}): RepetitionVerdict {
+  const options = { ...REPETITION_DEFAULTS, ...params };
+  const tail = signatures.slice(-options.window);
+  const streak = repetitionStreak(tail);
+  if (streak >= options.identicalStreak) {
+    return { repeated: true, kind: "identical", length: streak, repeats: streak, instruction: REPETITION_INSTRUCTION };
+  }
+  for (let length = options.cycleMinLength; length <= options.cycleMaxLength; length++) {
+    const repeats = repetitionCycleRepeats(tail, length);
+    if (repeats >= options.cycleRepeats) {
+      return { repeated: true, kind: "cycle", length, repeats, instruction: REPETITION_INSTRUCTION };
+    }
+  }
+  return { repeated: false, kind: null };
+}
+
+/** Length of the run of signatures equal to the last one. */
+function repetitionStreak(tail: string[]): number {
+  let count = 0;
+  for (let index = tail.length - 1; index >= 0 && tail[index] === tail[tail.length - 1]; index--) count++;
+  return count;
+}
+
+/**
+ * How many times the last `length` signatures repeat back to back at the tail.
+ * A unit made of one repeated signature is an identical streak, not a cycle,
+ * so it counts as zero (its threshold is `identicalStreak`).
+ */
+function repetitionCycleRepeats(tail: string[], length: number): number {
+  if (length < 1 || tail.length < length) return 0;
+  const unit = tail.slice(tail.length - length);
+  if (unit.every((signature) => signature === unit[0])) return 0;
+  let repeats = 0;
+  for (let end = tail.length; end - length >= 0; end -= length) {
+    const same = unit.every((signature, offset) => tail[end - length + offset] === signature);
+    if (!same) break;
+    repeats++;
+  }
+  return repeats;
+}
+
+/** Counters for `checkIterationBudget`. */
+export interface IterationCounts {
+  iterations: number;
+  loopIterations?: number;
+}
+
+/** Budget for `checkIterationBudget`; `maxLoopIterations` unset means the loop bound is checked elsewhere. */
+export interface IterationBudgetParams {
+  maxIterations?: number;
+  maxLoopIterations?: number;
+}
+
+/**
+ * Decide, before starting the next iteration, whether budget remains. The
+ * counts are what has already run, so `iterations === maxIterations` stops.
+ */
+export function checkIterationBudget(
+  counts: IterationCounts,
+  params: IterationBudgetParams = {},
+): { ok: boolean; stoppedReason?: "iteration-budget-exhausted" | "loop-budget-exhausted" } {
+  const maxIterations = params.maxIterations ?? ITERATION_DEFAULTS.maxIterations;
+  if (!(counts.iterations < maxIterations)) return { ok: false, stoppedReason: "iteration-budget-exhausted" };
+  const maxLoop = params.maxLoopIterations;
+  if (maxLoop !== undefined && !((counts.loopIterations ?? 0) < maxLoop)) {
+    return { ok: false, stoppedReason: "loop-budget-exhausted" };
+  }
+  return { ok: true };
+}
+
+/** The nudge injected when the agent stops calling tools with plan items left. */
+export const CONTINUATION_INSTRUCTION =
+  "[CONTINUATION GUARD] Your plan still has pending or in-progress items, but you made no tool call. Continue the work: make at least one tool call now, or mark the remaining items completed if they are done.";
+
+/**
+ * Continuation guard. `noToolTurns` counts consecutive turns without a tool
+ * call (reset by any tool call). With plan items left the agent is nudged up
+ * to `maxRetries` times; a complete plan and no tool call means it is done.
+ */
+export function checkContinuation(
+  turn: { noToolTurns: number; planIncomplete: boolean },
+  params: { maxRetries?: number } = {},
+): { action: "continue" | "nudge" | "stop"; instruction?: string; reason: string } {
+  const maxRetries = params.maxRetries ?? 2;
+  if (turn.noToolTurns <= 0) return { action: "continue", reason: "the agent made a tool call" };
+  if (!turn.planIncomplete) return { action: "stop", reason: "no tool call and the plan is complete" };
+  if (turn.noToolTurns <= maxRetries) {
+    return { action: "nudge", instruction: CONTINUATION_INSTRUCTION, reason: "no tool call with plan items left" };
+  }
+  return { action: "stop", reason: "continuation nudges exhausted with plan items left" };
+}
+
+/** The instruction injected after repeated malformed actions. */
+export const MALFORMED_INSTRUCTION =
+  "[MALFORMED ACTION GUARD] Your last actions had malformed arguments. Stop retrying the same call shape: send smaller arguments, or write large content with a shell heredoc (cat <<'EOF' > file) instead.";
+
+/** Malformed-action guard: after `maxStreak` malformed actions in a row, ask for a different call shape. */
+export function checkMalformed(
+  streak: number,
+  params: { maxStreak?: number } = {},
+): { action: "ok" | "switch-shape"; instruction?: string } {
+  const maxStreak = params.maxStreak ?? 2;
+  if (streak >= maxStreak) return { action: "switch-shape", instruction: MALFORMED_INSTRUCTION };
+  return { action: "ok" };
+}

@@ -34,7 +34,6 @@ export const CODES = {
   SPC307: { severity: "warning", slug: "empty-phase", summary: "A phase has no text, requirements or gates" },
   SPC308: { severity: "warning", slug: "empty-checklist", summary: "A checklist gate has no items" },
   SPC309: { severity: "error", slug: "invalid-parameter", summary: "A guard parameter has the wrong type" },
-  SPC401: { severity: "error", slug: "unknown-target", summary: "The target is not known" },
   SPC402: { severity: "error", slug: "profile", summary: "The realization profile is invalid" },
   SPC403: { severity: "error", slug: "target-validation", summary: "Generated output failed the target's own checks" },
 } as const satisfies Record<string, CodeInfo>;

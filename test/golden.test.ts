@@ -1,5 +1,9 @@
+import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { describe, expect, test } from "vitest";
+import { compile } from "../compiler/compile.js";
+import { loadProfile } from "../compiler/load-profile.js";
+import { TARGETS } from "../targets/index.js";
 import { analyze } from "../compiler/analyze.js";
 import { formatMessages } from "../compiler/diagnostics.js";
 import { stableJson } from "../compiler/json.js";
@@ -9,15 +13,22 @@ import { bundledSpecs, diagnosticFixtures, ROOT } from "./helpers/paths.js";
 
 const GOLDEN = `${ROOT}golden`;
 
+const VERSION = (JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { version: string }).version;
+
 /** Every golden file this run produces, by path under golden/. */
-function produce(): Map<string, string> {
+async function produce(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
+  const { profile } = loadProfile();
   for (const spec of bundledSpecs()) {
     const { ir, file } = analyze(readSpec(`${ROOT}${spec}`, { displayPath: spec }));
     const name = basename(spec, ".md");
     files.set(`${name}/ir.json`, stableJson(ir));
     const messages = formatMessages(file, spec);
     if (messages) files.set(`${name}/messages.txt`, `${messages}\n`);
+    for (const [targetName, target] of Object.entries(TARGETS)) {
+      const result = await compile(readSpec(`${ROOT}${spec}`, { displayPath: spec }), { target, profile, sourcePath: spec, speccVersion: VERSION });
+      for (const output of result.files) files.set(`${name}/${targetName}/${output.path}`, output.content);
+    }
   }
   for (const fixture of diagnosticFixtures()) {
     const shown = `test/fixtures/diagnostics/${fixture}`;
@@ -27,8 +38,9 @@ function produce(): Map<string, string> {
   return files;
 }
 
+const files = await produce();
+
 describe("golden", () => {
-  const files = produce();
   test.each([...files.keys()])("%s", (path) => {
     const problem = compareGolden(GOLDEN, path, files.get(path)!);
     expect(problem, problem ?? "").toBeNull();

@@ -1,0 +1,1 @@
+// The floor of floors: a bare Node start.

@@ -1,0 +1,90 @@
+// specc benchmarks: ratios against floors measured in the same run, never absolute thresholds.
+// Run with `npm run bench` (it builds first). Prints a table and writes nothing else.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { syntheticSpec } from "./synthetic.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = join(root, "dist/compiler/bin.js");
+const spec = join(root, "specs/ml-research.md");
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+const scratch = mkdtempSync(join(tmpdir(), "specc-bench-"));
+
+function timeProcess(args) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(" ")} exited ${result.status}: ${result.stderr}`);
+  return ms;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Run each command `runs` times, interleaved so machine noise hits all of them alike. */
+function sideBySide(commands) {
+  const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  for (const args of Object.values(commands)) timeProcess(args); // warm the file cache
+  for (let run = 0; run < runs; run++) for (const [name, args] of Object.entries(commands)) times[name].push(timeProcess(args));
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
+}
+
+const cold = sideBySide({
+  node: [join(root, "bench/empty.mjs")],
+  parse: [join(root, "bench/floor-parse.mjs"), spec],
+  check: [bin, "check", spec],
+  compile: [bin, "compile", spec, "--target", "claude-code", "--out", join(scratch, "out")],
+});
+
+console.log(`cold process, median of ${runs} interleaved runs (ms):`);
+console.log(`  bare node start                 ${cold.node.toFixed(0)}`);
+console.log(`  floor: unified+remark-parse     ${cold.parse.toFixed(0)}`);
+console.log(`  specc check ml-research.md      ${cold.check.toFixed(0)}   ratio to floor ${(cold.check / cold.parse).toFixed(2)}x (target <= 1.30x)`);
+console.log(`  specc compile --target claude   ${cold.compile.toFixed(0)}   ratio to floor ${(cold.compile / cold.parse).toFixed(2)}x (target <= 1.50x)`);
+
+// Compile time per phase, in one process (warm), for synthetic specs.
+const { compile } = await import(join(root, "dist/compiler/compile.js"));
+const { loadProfile } = await import(join(root, "dist/compiler/load-profile.js"));
+const { TARGETS } = await import(join(root, "dist/targets/index.js"));
+const { VFile } = await import("vfile");
+const { profile } = loadProfile();
+console.log("\ncompile() in process, synthetic specs:");
+let perPhaseAt10 = null;
+for (const phases of [10, 100, 1000]) {
+  const value = syntheticSpec(phases);
+  const once = async () => {
+    const start = process.hrtime.bigint();
+    const result = await compile(new VFile({ path: "synthetic.md", value }), { target: TARGETS["claude-code"], profile, sourcePath: "synthetic.md", speccVersion: "bench" });
+    if (result.files.length === 0) throw new Error("synthetic spec did not compile");
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  await once();
+  const ms = median(await Promise.all(Array.from({ length: 5 }, () => 0)).then(async () => { const t = []; for (let i = 0; i < 5; i++) t.push(await once()); return t; }));
+  const perPhase = ms / phases;
+  perPhaseAt10 ??= perPhase;
+  console.log(`  ${String(phases).padStart(5)} phases  ${ms.toFixed(1).padStart(8)} ms  ${(perPhase * 1000).toFixed(0).padStart(6)} us/phase  (${(perPhase / perPhaseAt10).toFixed(2)}x the per-phase cost at 10)`);
+}
+
+// Runtime: one repetition check at window 30, one journal append.
+const runtime = await import(join(root, "dist/runtime/index.js"));
+const signatures = Array.from({ length: 30 }, (_, i) => runtime.actionSignature({ name: "poll", args: { job: 1 }, result: { step: i } }));
+const iterations = 20000;
+let start = process.hrtime.bigint();
+for (let i = 0; i < iterations; i++) runtime.checkRepetition(signatures);
+const guardUs = Number(process.hrtime.bigint() - start) / 1e3 / iterations;
+start = process.hrtime.bigint();
+for (let i = 0; i < iterations; i++) runtime.actionSignature({ name: "poll", args: { job: i }, result: { status: "RUNNING", step: i } });
+const signatureUs = Number(process.hrtime.bigint() - start) / 1e3 / iterations;
+const journal = runtime.openJournal(join(scratch, "journal.jsonl"));
+const appends = 2000;
+start = process.hrtime.bigint();
+for (let i = 0; i < appends; i++) journal.append({ type: "step-started", step: `s${i}` });
+const appendUs = Number(process.hrtime.bigint() - start) / 1e3 / appends;
+journal.close?.();
+console.log("\nruntime:");
+console.log(`  checkRepetition, window 30      ${guardUs.toFixed(2)} us/check`);
+console.log(`  actionSignature                 ${signatureUs.toFixed(2)} us/signature`);
+console.log(`  journal append (write + fsync)  ${appendUs.toFixed(1)} us/append`);
+rmSync(scratch, { recursive: true, force: true });

@@ -1,0 +1,184 @@
+// Validation before the full run: the CPU smoke test, the billable GPU
+// preflight (with the OOM ladder) and the readiness checklist with the submit invariant.
+import { FAILURE_TAXONOMY } from "../core/failures.js";
+import { classifyFailureLog, nextOomRung, type FailureClass } from "../core/oom.js";
+import { TIMEOUT_TIERS } from "../core/sizing.js";
+import { checkSubmitInvariant } from "../core/submit.js";
+import { callAgent, stepContext } from "./agents.js";
+import { approveBillable, askFixer, billingKey, checkStepScope, configCount, fixForRetry, mechanicalFix, nonEmptyText, plainObject, positiveNumber, recordSignature, settleBillable } from "./guards.js";
+import { missingAgentStop, workKindOf } from "./steps-plan.js";
+import { stepAgent } from "./schemas.js";
+import { runWithEvent, runWithOutput, runWithStop } from "./state.js";
+import type { DriverPipeline, DriverStep, JobPlan, RunState, WorkflowApi } from "./types.js";
+
+/** The step's retry bound: `config.maxRetries`, else the contract's. */
+export function stepMaxRetries(pipeline: DriverPipeline, step: DriverStep): number {
+  return configCount((step.config ?? {}).maxRetries, configCount(pipeline.contract.maxRetries, 3));
+}
+
+/**
+ * Smoke test: the worker runs the smallest end-to-end test. A failure is
+ * classified, its signature goes through the repetition guard
+ * (`repetition-detected`), and the fixer's analysis and minimal fix
+ * (scope-checked) go into the next attempt, up to `maxRetries` retries
+ * (`smoke-test-failed`). Never retried without an analysis.
+ */
+export async function runSmokeStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
+  const worker = stepAgent(step, "worker");
+  if (!worker) return missingAgentStop(run, step, "worker");
+  const fixer = stepAgent(step, "fixer");
+  const maxRetries = stepMaxRetries(pipeline, step);
+  const request =
+    "Run the smallest end-to-end test of the code (tiny data, a few steps, CPU) and report whether it passed, the exact command and the tail of the log. " +
+    "If a fix is given, apply exactly that fix first.";
+  let current = run;
+  let fix: { [key: string]: unknown } | null = null;
+  for (let attempt = 1; ; attempt++) {
+    const called = await callAgent(wf, pipeline, step, worker, current, { request, context: stepContext(current, step, { attempt, maxRetries, fix }) });
+    if (!called.output) return called.run;
+    const output = called.output;
+    current = called.run;
+    if (output.passed === true) return runWithOutput(current, step, { ...output, attempts: attempt });
+    const logTail = typeof output.log_tail === "string" ? output.log_tail : "";
+    const cls = classifyFailureLog(logTail);
+    current = recordSignature(pipeline, step, current, { name: step.id, args: output.command, result: logTail });
+    if (current.stop) return current;
+    if (attempt > maxRetries) {
+      const detail = "failed " + attempt + " times (last failure: " + cls + "): " + (nonEmptyText(output.summary) ?? "see the log");
+      return runWithStop(runWithOutput(current, step, { ...output, attempts: attempt }), step, "smoke-test-failed", detail);
+    }
+    const asked = await askFixer(wf, pipeline, step, fixer, current, { cls, attempt, logTail, command: output.command }, "smoke-test-failed");
+    if (!asked.fix) return asked.run;
+    current = asked.run;
+    fix = fixForRetry(cls, asked.fix, {});
+    wf.log(step.title + ": attempt " + attempt + " failed (" + cls + "); retrying with the fixer's analysis");
+  }
+}
+
+/**
+ * Preflight: a tiny billable GPU job. Before each attempt the estimate is
+ * approved against the ledger (`needs-approval`, `cost-cap-reached`); after
+ * it the cost is settled. OOM climbs the ladder (rung carried in `run.oom`,
+ * changes in `run.overrides`; `oom-ladder-exhausted`), bounded by its rungs;
+ * other failures go to the fixer, bounded by `maxRetries` (`preflight-failed`).
+ */
+export async function runPreflightStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
+  const worker = stepAgent(step, "worker");
+  if (!worker) return missingAgentStop(run, step, "worker");
+  const fixer = stepAgent(step, "fixer");
+  const config = step.config ?? {};
+  const maxRetries = stepMaxRetries(pipeline, step);
+  let flavor = nonEmptyText(config.flavor) ?? (run.sizing ? run.sizing.flavor : null);
+  let timeoutHours = positiveNumber(config.timeoutHours) ?? TIMEOUT_TIERS.short.maxHours;
+  const request =
+    "Submit one tiny GPU job with the same imports, model path and entry point as the full run, on exactly the given flavor and timeout, " +
+    "with the required config changes and any given fix applied. Report its id, status, log tail, cost and the training config it ran with.";
+  let current = run;
+  let fix: { [key: string]: unknown } | null = null;
+  let oom: { [key: string]: unknown } | null = null;
+  let failures = 0;
+  for (let attempt = 1; ; attempt++) {
+    const key = billingKey(current, step, attempt);
+    const approval = approveBillable(current, step, { key, flavor, timeoutHours, what: step.id + " attempt " + attempt });
+    if (approval.run.stop) return approval.run;
+    const extra = { attempt, flavor, timeoutHours, estimateUsd: approval.estimateUsd, trainingConfig: approval.run.trainingConfig, oom, fix };
+    const called = await callAgent(wf, pipeline, step, worker, approval.run, { request, context: stepContext(approval.run, step, extra) });
+    // A worker that died may have started the job: its reservation stays committed.
+    if (!called.output) return called.run;
+    const output = called.output;
+    current = settleBillable(called.run, step, key, output.cost_usd);
+    if (current.stop) return current;
+    const reported = { ...current.trainingConfig, ...plainObject(output.config) };
+    current = { ...current, trainingConfig: reported };
+    if (output.status === "completed") {
+      return runWithOutput(current, step, { ...output, flavor: nonEmptyText(output.flavor) ?? flavor, timeoutHours, attempts: attempt });
+    }
+    const logTail = typeof output.log_tail === "string" ? output.log_tail : "";
+    const cls: FailureClass = classifyFailureLog(logTail);
+    if (cls === "oom") {
+      const ladder = nextOomRung(current.oom, { ...reported, ...current.overrides, flavor: flavor ?? undefined });
+      current = { ...current, oom: ladder.state };
+      if (ladder.action === "stop") return runWithStop(current, step, "oom-ladder-exhausted", ladder.reason);
+      current = runWithEvent({ ...current, overrides: { ...current.overrides, ...ladder.changes } }, step, "oom", "rung " + ladder.rung + " (" + ladder.step + "): " + JSON.stringify(ladder.changes));
+      if (typeof ladder.changes.flavor === "string") flavor = ladder.changes.flavor;
+      oom = { rung: ladder.rung, step: ladder.step, changes: ladder.changes, allowedFix: FAILURE_TAXONOMY.oom.fix };
+      fix = null;
+      wf.log(step.title + ": out of memory; OOM ladder rung " + ladder.rung + " (" + ladder.step + ")");
+      continue;
+    }
+    failures++;
+    current = recordSignature(pipeline, step, current, { name: step.id, args: { flavor, timeoutHours, config: reported }, result: logTail });
+    if (current.stop) return current;
+    if (failures > maxRetries) {
+      return runWithStop(current, step, "preflight-failed", "failed " + failures + " times without an OOM (last failure: " + cls + ")");
+    }
+    const asked = await askFixer(wf, pipeline, step, fixer, current, { cls, attempt, logTail, config: reported }, "preflight-failed");
+    if (!asked.fix) return asked.run;
+    current = asked.run;
+    const mechanical = mechanicalFix(cls, { ...reported, ...current.overrides }, timeoutHours);
+    if (mechanical.timeoutHours !== null) timeoutHours = mechanical.timeoutHours;
+    if (Object.keys(mechanical.training).length > 0) {
+      current = checkStepScope(current, step, mechanical.training, "the " + cls + " fix");
+      if (current.stop) return current;
+      current = { ...current, overrides: { ...current.overrides, ...mechanical.training } };
+    }
+    fix = fixForRetry(cls, asked.fix, mechanical.timeoutHours !== null ? { ...mechanical.training, timeoutHours } : mechanical.training);
+    oom = null;
+    wf.log(step.title + ": attempt " + attempt + " failed (" + cls + "); retrying with the fixer's analysis");
+  }
+}
+
+/** Normalize a checklist item for matching. */
+function checklistKey(text: unknown): string {
+  return typeof text === "string" ? text.trim().toLowerCase().replace(/\s+/g, " ") : "";
+}
+
+/**
+ * Readiness checklist: every configured item must be reported satisfied
+ * (`checklist-incomplete`), and the described job must pass the submit
+ * invariant (`submit-invariant-violated`) and the scope guard
+ * (`scope-change-requires-approval`). The accepted job is `run.jobPlan`.
+ */
+export async function runChecklistStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
+  const worker = stepAgent(step, "worker");
+  if (!worker) return missingAgentStop(run, step, "worker");
+  const config = step.config ?? {};
+  const items = (Array.isArray(config.items) ? config.items : []).filter((item): item is string => typeof item === "string");
+  const request =
+    "Go through every checklist item and mark it satisfied only with concrete evidence. Then describe the job exactly as it will be submitted: " +
+    "its code (inline, an http(s) URL or a repo, never a local path), timeout in hours, work kind, monitoring target, persistence destination and flavor.";
+  const context = stepContext(run, step, { items, sizing: run.sizing, trainingConfig: run.trainingConfig });
+  const called = await callAgent(wf, pipeline, step, worker, run, { request, context });
+  if (!called.output) return called.run;
+  const output = called.output;
+  const next = runWithOutput(called.run, step, output);
+  const reported = (Array.isArray(output.items) ? output.items : []).map((entry) => plainObject(entry));
+  const missing = items.filter((item) => !reported.some((entry) => checklistKey(entry.item) === checklistKey(item)));
+  const unsatisfied = reported.filter((entry) => entry.satisfied !== true).map((entry) => String(entry.item));
+  if (missing.length > 0 || unsatisfied.length > 0) {
+    const parts = [];
+    if (unsatisfied.length > 0) parts.push("unsatisfied: " + unsatisfied.join("; "));
+    if (missing.length > 0) parts.push("not reported: " + missing.join("; "));
+    return runWithStop(next, step, "checklist-incomplete", parts.join(". "), { unsatisfied, missing });
+  }
+  const job = plainObject(output.job);
+  const code = plainObject(job.code);
+  const submission = {
+    code: Object.keys(code).length > 0 ? { kind: code.kind as "inline" | "url" | "path" | "repo", value: String(code.value ?? "") } : null,
+    timeoutHours: job.timeout_hours as number | string | null | undefined,
+    work: workKindOf(job.work),
+    monitoring: job.monitoring ? (plainObject(job.monitoring) as { kind: string; target: string }) : null,
+    persistence: job.persistence ? (plainObject(job.persistence) as { destination: string }) : null,
+    flavor: typeof job.flavor === "string" ? job.flavor : null,
+  };
+  const invariant = checkSubmitInvariant(submission);
+  if (!invariant.ok) {
+    const detail = invariant.violations.map((violation) => violation.code + ": " + violation.message).join("; ");
+    return runWithStop(next, step, "submit-invariant-violated", detail, { violations: invariant.violations });
+  }
+  // The job as described may not quietly change the task (a `--model` flag in inline code counts).
+  const scoped = checkStepScope(next, step, job, "the job plan of `" + worker.name + "`");
+  if (scoped.stop) return scoped;
+  const jobPlan = { ...job, work: submission.work } as JobPlan;
+  return runWithEvent({ ...scoped, jobPlan }, step, "job-plan", "job on " + jobPlan.flavor + " for " + String(jobPlan.timeout_hours) + "h passed the submit invariant");
+}

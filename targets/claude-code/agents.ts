@@ -1,0 +1,224 @@
+/**
+ * Subagent files: one `.claude/agents/<name>.md` per agent of every step. The frontmatter holds
+ * the agent's identity and least-privilege tools; the body is its system prompt, printed from
+ * the spec's text as inert Markdown. The structured-output schema lives in the workflow script.
+ */
+import { parse } from "yaml";
+import type { AgentSpec, Step } from "../../compiler/pipeline.js";
+import type { Profile } from "../../compiler/profile.js";
+import type { EmitContext, OutputFile, TargetProblem } from "../target.js";
+import { bullet, frontmatter, htmlComment, inlineCode, oneLine, provenanceText, splitFrontmatter, textLines, type FrontmatterValue } from "./markdown.js";
+
+/** Tools that change files, run commands or spawn agents that could: never given to read-only agents. */
+export const WRITE_TOOLS = ["Agent", "Bash", "Edit", "MultiEdit", "NotebookEdit", "Task", "Write"];
+
+/** Turn cap for every agent that is not a finder (finders get the spec's research budget). */
+export const DEFAULT_MAX_TURNS = 100;
+
+const AGENT_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+// A tool name, optionally with one permission specifier; no comma, so the list splits cleanly.
+const TOOL = /^[A-Za-z][A-Za-z0-9_]*(\([^(),\n]*\))?$/;
+const COLORS: { [role in AgentSpec["role"]]: string } = { checker: "yellow", critic: "red", finder: "blue", synthesis: "purple", worker: "green" };
+
+/** Where an agent's file goes. */
+export function agentPath(name: string): string {
+  return `.claude/agents/${name}.md`;
+}
+
+/** Every agent file, in step order. Throws on a realization bug (bad name, duplicate, unsafe tools). */
+export function agentFiles(ctx: EmitContext): OutputFile[] {
+  const names = new Set<string>();
+  return ctx.pipeline.steps.flatMap((step) =>
+    step.agents.map((agent) => {
+      if (names.has(agent.name)) throw new Error(`Unexpected second agent named \`${agent.name}\``);
+      names.add(agent.name);
+      return agentFile(ctx, step, agent);
+    }),
+  );
+}
+
+/** One agent's file: frontmatter first, then the provenance comment and the prompt. */
+export function agentFile(ctx: EmitContext, step: Step, agent: AgentSpec): OutputFile {
+  assertAgent(ctx.profile, agent);
+  const fields = agentFrontmatter(ctx, step, agent);
+  const body = [htmlComment(provenanceText(ctx.provenance)), "", ...agentBody(ctx, step, agent)];
+  return { path: agentPath(agent.name), content: `${frontmatter(fields)}${body.join("\n")}\n` };
+}
+
+/** The tool's name without its permission specifier (`Bash(hf jobs *)` → `Bash`). */
+export function toolBase(tool: string): string {
+  const open = tool.indexOf("(");
+  return open < 0 ? tool : tool.slice(0, open);
+}
+
+/**
+ * Tools a read-only agent must never hold: the fixed write tools, plus any tool the profile gives
+ * writers but not readers.
+ */
+export function forbiddenReadOnlyTools(profile: Profile): Set<string> {
+  const read = new Set(profile.tools.read.map(toolBase));
+  return new Set([...WRITE_TOOLS, ...profile.tools.write.map(toolBase).filter((tool) => !read.has(tool))]);
+}
+
+/** What is wrong with an agent the realization produced, as messages (empty when it is fine). */
+export function agentProblems(profile: Profile, agent: AgentSpec): string[] {
+  const problems: string[] = [];
+  if (!AGENT_NAME.test(agent.name)) problems.push(`Unexpected agent name \`${agent.name}\`, expected lowercase letters, digits and hyphens`);
+  if (agent.tools.length === 0) problems.push(`Unexpected agent \`${agent.name}\` without tools, expected an explicit list (none would inherit every tool)`);
+  const bad = agent.tools.filter((tool) => !TOOL.test(tool));
+  if (bad.length > 0) problems.push(`Unexpected malformed tools ${JSON.stringify(bad)} on agent \`${agent.name}\`, expected \`Name\` or \`Name(specifier)\``);
+  const unknown = agent.skills.filter((skill) => !Object.hasOwn(profile.skills, skill));
+  if (unknown.length > 0) problems.push(`Unexpected skills ${JSON.stringify(unknown)} on agent \`${agent.name}\`, expected skills of profile \`${profile.name}\``);
+  if (!agent.readOnly) return problems;
+  const forbidden = forbiddenReadOnlyTools(profile);
+  const writes = agent.tools.filter((tool) => forbidden.has(toolBase(tool)));
+  if (writes.length > 0) problems.push(`Unexpected write tools ${JSON.stringify(writes)} on read-only agent \`${agent.name}\``);
+  const writeSkills = agent.skills.filter((skill) => Object.hasOwn(profile.skills, skill) && profile.skills[skill].access !== "read");
+  if (writeSkills.length > 0) problems.push(`Unexpected write skills ${JSON.stringify(writeSkills)} on read-only agent \`${agent.name}\``);
+  return problems;
+}
+
+/** Input checks before printing: every agent is well-formed and least-privilege, and names are unique. */
+export function validateAgents(ctx: EmitContext): TargetProblem[] {
+  const seen = new Set<string>();
+  const problems: TargetProblem[] = [];
+  for (const agent of ctx.pipeline.steps.flatMap((step) => step.agents)) {
+    const path = agentPath(agent.name);
+    if (seen.has(agent.name)) problems.push({ path, line: null, message: `Unexpected second agent named \`${agent.name}\`` });
+    seen.add(agent.name);
+    problems.push(...agentProblems(ctx.profile, agent).map((message) => ({ path, line: null, message })));
+  }
+  return problems;
+}
+
+/** The realization's promises; a broken one is a compiler bug, so it throws. */
+function assertAgent(profile: Profile, agent: AgentSpec): void {
+  const problems = agentProblems(profile, agent);
+  if (problems.length > 0) throw new Error(problems.join("; "));
+}
+
+/** The turn cap: finders get the spec's research budget, everyone else the default. */
+export function maxTurnsFor(ctx: EmitContext, agent: AgentSpec): number {
+  return agent.role === "finder" ? ctx.pipeline.contract.researchMaxSteps : DEFAULT_MAX_TURNS;
+}
+
+function agentFrontmatter(ctx: EmitContext, step: Step, agent: AgentSpec): { [key: string]: FrontmatterValue } {
+  const description = oneLine(agent.description) || oneLine(`${step.title}: ${agent.role}`);
+  const fields: { [key: string]: FrontmatterValue } = { name: agent.name, description, tools: agent.tools.join(", ") };
+  if (agent.readOnly) fields.disallowedTools = [...forbiddenReadOnlyTools(ctx.profile)].sort().join(", ");
+  if (agent.skills.length > 0) fields.skills = [...agent.skills];
+  fields.model = "inherit";
+  fields.maxTurns = maxTurnsFor(ctx, agent);
+  fields.color = COLORS[agent.role];
+  return fields;
+}
+
+function agentBody(ctx: EmitContext, step: Step, agent: AgentSpec): string[] {
+  const { rules, tasks } = splitInstructions(agent);
+  return [
+    `# ${oneLine(step.title) || step.id}: ${agent.role}`,
+    "",
+    "## What you do",
+    "",
+    ...(tasks.length > 0 ? tasks.flatMap(bullet) : ["- Do the work of this step as the workflow describes it in your task."]),
+    "",
+    "## Rules you must follow",
+    "",
+    ...rules.flatMap(bullet),
+    ...fixedRules(ctx.profile, agent).map((rule) => `- ${rule}`),
+    "",
+    ...answerSection(agent),
+    "",
+    ...traceSection(ctx, step),
+  ];
+}
+
+/**
+ * Separate rule texts from the other instructions. The realization writes a rule's text as an
+ * instruction starting with its id (`R7: …`); rule ids without such an instruction are still listed.
+ */
+export function splitInstructions(agent: AgentSpec): { rules: string[]; tasks: string[] } {
+  const rules: string[] = [];
+  const tasks: string[] = [];
+  const matched = new Set<string>();
+  for (const instruction of agent.instructions) {
+    const id = agent.rules.find((rule) => startsWithId(instruction, rule));
+    if (id === undefined) tasks.push(instruction);
+    else {
+      rules.push(instruction);
+      matched.add(id);
+    }
+  }
+  for (const id of agent.rules) if (!matched.has(id)) rules.push(`${id} (see the spec for its text)`);
+  return { rules, tasks };
+}
+
+function startsWithId(text: string, id: string): boolean {
+  const trimmed = text.trimStart();
+  return id !== "" && trimmed.startsWith(id) && !/^[A-Za-z0-9_]/.test(trimmed.slice(id.length));
+}
+
+/** Rules every agent of this kind gets from the profile, not from the spec. */
+function fixedRules(profile: Profile, agent: AgentSpec): string[] {
+  const rules: string[] = [];
+  if (agent.readOnly) rules.push("You are read-only: never create, change or delete files, and never run commands.");
+  if (agent.tools.some((tool) => toolBase(tool) === "Bash")) {
+    const { flavorFlag, timeoutFlag } = profile.jobs;
+    rules.push(
+      `Every billable job you submit needs ${inlineCode(flavorFlag)} and ${inlineCode(timeoutFlag)} sized to the work; ` +
+        "a spend guard blocks jobs over the cost cap, jobs without a timeout and every scheduled job.",
+    );
+  }
+  return rules;
+}
+
+function answerSection(agent: AgentSpec): string[] {
+  const required = Array.isArray(agent.schema.required) ? agent.schema.required.filter((key): key is string => typeof key === "string") : [];
+  const lines = ["## Your answer", "", "Return the structured output the workflow asks for, matching its JSON schema exactly."];
+  if (required.length === 0) return lines;
+  return [...lines, "It must include these fields:", "", ...required.map((key) => `- ${inlineCode(key)}`)];
+}
+
+function traceSection(ctx: EmitContext, step: Step): string[] {
+  const { trace } = step;
+  const where = trace.source ? ` (line ${trace.source.start.line} of ${oneLine(ctx.provenance.source)})` : "";
+  const elements = trace.elements.map(oneLine).filter((id) => id !== "");
+  return [
+    "## Where this comes from",
+    "",
+    `- Step ${step.index}, ${inlineCode(step.id)} (kind ${inlineCode(step.kind)}), ${trace.label}${where}.`,
+    ...bullet(`Why: ${trace.reason}`),
+    `- Spec elements: ${elements.length > 0 ? textLines(elements.join(", ")).join(" ") : "none"}.`,
+  ];
+}
+
+/**
+ * Re-read emitted agent files: frontmatter parses and comes first, names match their paths,
+ * read-only agents hold no write tools, and no body line could close the frontmatter.
+ */
+export function verifyAgentFiles(files: OutputFile[], ctx: EmitContext): TargetProblem[] {
+  const agents = new Map(ctx.pipeline.steps.flatMap((step) => step.agents).map((agent) => [agentPath(agent.name), agent]));
+  return files.filter((file) => agents.has(file.path)).flatMap((file) => validateAgentFile(file, agents.get(file.path) as AgentSpec, ctx.profile));
+}
+
+function validateAgentFile(file: OutputFile, agent: AgentSpec, profile: Profile): TargetProblem[] {
+  const parts = splitFrontmatter(file.content);
+  if (!parts) return [{ path: file.path, line: 1, message: "Unexpected agent file without frontmatter, expected `---` first" }];
+  const problems: TargetProblem[] = [];
+  let fields: { [key: string]: unknown } = {};
+  try {
+    fields = parse(parts.yaml) as { [key: string]: unknown };
+  } catch (error) {
+    return [{ path: file.path, line: 2, message: `Unexpected frontmatter that does not parse: ${oneLine(String(error))}` }];
+  }
+  if (fields.name !== agent.name) problems.push({ path: file.path, line: 2, message: `Unexpected name ${JSON.stringify(fields.name)}, expected \`${agent.name}\`` });
+  if (typeof fields.description !== "string" || fields.description === "") problems.push({ path: file.path, line: 2, message: "Unexpected empty description" });
+  const tools = typeof fields.tools === "string" ? fields.tools.split(", ") : [];
+  const forbidden = forbiddenReadOnlyTools(profile);
+  const writes = agent.readOnly ? tools.filter((tool) => forbidden.has(toolBase(tool))) : [];
+  if (writes.length > 0) problems.push({ path: file.path, line: 2, message: `Unexpected write tools ${writes.join(", ")} on a read-only agent` });
+  parts.body.split("\n").forEach((line, index) => {
+    if (/^(---|\.\.\.)\s*$/.test(line)) problems.push({ path: file.path, line: parts.bodyLine + index, message: "Unexpected document marker in the body" });
+  });
+  return problems;
+}

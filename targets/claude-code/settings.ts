@@ -1,0 +1,73 @@
+/**
+ * `.claude/settings.json`: permissions, the plugins that provide the skills the agents use, and
+ * the PreToolUse spend guard on every Bash call. Settings are JSON, so they carry no provenance
+ * comment; the manifest lists the file instead.
+ */
+import { stableJson } from "../../compiler/json.js";
+import type { EmitContext, OutputFile } from "../target.js";
+import { hookPath } from "./hook.js";
+
+export const SETTINGS_PATH = ".claude/settings.json";
+export const SETTINGS_SCHEMA = "https://json.schemastore.org/claude-code-settings.json";
+
+/** Seconds Claude Code waits for the guard; it only reads stdin and one small file. */
+export const HOOK_TIMEOUT_SECONDS = 30;
+
+/** Files agents must not edit: secrets, the spend ledger and the guard itself. */
+export const PROTECTED_PATHS = ["./.env", "./.specc/spend.json", "./.claude/hooks/**", "./.claude/settings.json"];
+
+/** The settings file. Throws when an agent uses a skill the profile does not know (a realization bug). */
+export function settingsFile(ctx: EmitContext): OutputFile {
+  return { path: SETTINGS_PATH, content: stableJson(settingsObject(ctx)) };
+}
+
+/** The settings as an object, before printing. */
+export function settingsObject(ctx: EmitContext): { [key: string]: unknown } {
+  const skills = usedSkills(ctx);
+  const plugins = unique(skills.map((skill) => pluginFor(ctx, skill))).sort();
+  return {
+    $schema: SETTINGS_SCHEMA,
+    permissions: {
+      allow: unique([...ctx.profile.permissions.allow, "Workflow", ...skills.map((skill) => `Skill(${skill})`)]),
+      deny: unique([
+        ...ctx.profile.permissions.deny,
+        "Read(./.env)",
+        ...PROTECTED_PATHS.flatMap((path) => [`Edit(${path})`, `Write(${path})`]),
+      ]),
+    },
+    extraKnownMarketplaces: marketplacesFor(ctx, plugins),
+    enabledPlugins: Object.fromEntries(plugins.map((plugin) => [plugin, true])),
+    hooks: {
+      PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: hookCommand(ctx.pipeline.name), timeout: HOOK_TIMEOUT_SECONDS }] }],
+    },
+  };
+}
+
+/** The hook's command line; the name is checked kebab-case, so nothing here needs shell quoting. */
+export function hookCommand(name: string): string {
+  return `node "\${CLAUDE_PROJECT_DIR}/${hookPath(name)}"`;
+}
+
+/** Skills any agent of the pipeline uses, sorted. */
+export function usedSkills(ctx: EmitContext): string[] {
+  const skills = unique(ctx.pipeline.steps.flatMap((step) => step.agents.flatMap((agent) => agent.skills))).sort();
+  const bad = skills.filter((skill) => !/^[A-Za-z0-9][A-Za-z0-9:_.-]*$/.test(skill));
+  if (bad.length > 0) throw new Error(`malformed skill names ${JSON.stringify(bad)}`);
+  return skills;
+}
+
+function pluginFor(ctx: EmitContext, skill: string): string {
+  const info = Object.hasOwn(ctx.profile.skills, skill) ? ctx.profile.skills[skill] : undefined;
+  if (!info) throw new Error(`skill \`${skill}\` is not in profile \`${ctx.profile.name}\``);
+  return info.plugin;
+}
+
+/** The profile's marketplaces that the enabled plugins come from (`name@marketplace`). */
+function marketplacesFor(ctx: EmitContext, plugins: string[]): { [name: string]: unknown } {
+  const names = unique(plugins.map((plugin) => plugin.slice(plugin.lastIndexOf("@") + 1)).filter((name) => Object.hasOwn(ctx.profile.marketplaces, name)));
+  return Object.fromEntries(names.sort().map((name) => [name, ctx.profile.marketplaces[name]]));
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

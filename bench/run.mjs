@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { syntheticSpec } from "./synthetic.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const bin = join(root, "dist/compiler/bin.js");
+const bin = join(root, "dist/bin/specc.mjs");
 const spec = join(root, "specs/ml-research.md");
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const scratch = mkdtempSync(join(tmpdir(), "specc-bench-"));
@@ -50,22 +50,30 @@ const { loadProfile } = await import(join(root, "dist/compiler/load-profile.js")
 const { TARGETS } = await import(join(root, "dist/targets/index.js"));
 const { VFile } = await import("vfile");
 const { profile } = loadProfile();
-console.log("\ncompile() in process, synthetic specs:");
-let perPhaseAt10 = null;
+console.log("\ncompile() in process, warm, synthetic specs (median of 5):");
+const perSize = [];
 for (const phases of [10, 100, 1000]) {
   const value = syntheticSpec(phases);
   const once = async () => {
-    const start = process.hrtime.bigint();
+    const started = process.hrtime.bigint();
     const result = await compile(new VFile({ path: "synthetic.md", value }), { target: TARGETS["claude-code"], profile, sourcePath: "synthetic.md", speccVersion: "bench" });
-    if (result.files.length === 0) throw new Error("synthetic spec did not compile");
-    return Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.files.length === 0 || result.problems.length > 0) throw new Error("synthetic spec did not compile cleanly");
+    return Number(process.hrtime.bigint() - started) / 1e6;
   };
   await once();
-  const ms = median(await Promise.all(Array.from({ length: 5 }, () => 0)).then(async () => { const t = []; for (let i = 0; i < 5; i++) t.push(await once()); return t; }));
-  const perPhase = ms / phases;
-  perPhaseAt10 ??= perPhase;
-  console.log(`  ${String(phases).padStart(5)} phases  ${ms.toFixed(1).padStart(8)} ms  ${(perPhase * 1000).toFixed(0).padStart(6)} us/phase  (${(perPhase / perPhaseAt10).toFixed(2)}x the per-phase cost at 10)`);
+  const samples = [];
+  for (let i = 0; i < 5; i++) samples.push(await once());
+  perSize.push({ phases, ms: median(samples) });
 }
+// Per phase = the marginal cost between sizes, so the fixed cost of a compile does not hide growth.
+for (const [index, { phases, ms }] of perSize.entries()) {
+  const previous = perSize[index - 1];
+  const marginal = previous ? ((ms - previous.ms) / (phases - previous.phases)) * 1000 : null;
+  console.log(`  ${String(phases).padStart(5)} phases  ${ms.toFixed(1).padStart(8)} ms${marginal === null ? "" : `   ${marginal.toFixed(0).padStart(5)} us per added phase`}`);
+}
+const [small, mid, large] = perSize;
+const growth = ((large.ms - mid.ms) / 900) / ((mid.ms - small.ms) / 90);
+console.log(`  per-phase cost 100→1000 vs 10→100: ${growth.toFixed(2)}x (flat is ~1x); 1000 phases ${large.ms < 1000 ? "under" : "OVER"} 1 s`);
 
 // Runtime: one repetition check at window 30, one journal append.
 const runtime = await import(join(root, "dist/runtime/index.js"));

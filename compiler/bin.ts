@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { describeFailure, main, type Io } from "./cli.js";
 
 // The executable: wire the CLI to the process. Everything testable lives in cli.ts.

@@ -6,7 +6,7 @@ import { SpeccError } from "./errors.js";
 /** Constructs a Claude Code workflow script may not contain (claude-code-formats §1.5). */
 export const FORBIDDEN_IN_SCRIPTS: [RegExp, string][] = [
   [/\bimport\s*\(/, "import()"],
-  [/^\s*import\s/m, "an import statement"],
+  [/^[ \t]*import[ \t{*]/m, "an import statement"],
   [/\brequire\s*\(/, "require()"],
   [/\bDate\.now\s*\(/, "Date.now()"],
   [/\bMath\.random\s*\(/, "Math.random()"],

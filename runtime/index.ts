@@ -8,3 +8,6 @@ export * from "./executors/replay.js";
 export * from "./executors/shell.js";
 export * from "./hub.js";
 export * from "./journal.js";
+// The workflow driver that generated scripts inline; a namespace, since its `runStep` runs a
+// pipeline step while the journal's `runStep` journals any step.
+export * as workflow from "./workflow/index.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { bundledSpecs, ROOT } from "./helpers/paths.js";
 
-const BIN = join(ROOT, "dist/compiler/bin.js");
+const BIN = join(ROOT, "dist/bin/specc.mjs");
 
 /** Run the built CLI as a user would (npm test builds it first). */
 function specc(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {

@@ -12,7 +12,7 @@ import { TARGETS } from "../targets/index.js";
 import { bundledSpecs, ROOT } from "./helpers/paths.js";
 import { happy, runWorkflow, withOverride, type Answer } from "./helpers/standin.js";
 
-const BIN = join(ROOT, "dist/compiler/bin.js");
+const BIN = join(ROOT, "dist/bin/specc.mjs");
 
 function specc(args: string[], cwd = ROOT) {
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });

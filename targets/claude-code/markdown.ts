@@ -3,7 +3,6 @@
  * whatever it contains (backticks, `${…}`, `*\/`, `---`, YAML specials, control characters),
  * these helpers print it so it stays inert text in the place it lands.
  */
-import { parse, stringify } from "yaml";
 
 /** Frontmatter values: strings, numbers and lists of strings (all a subagent file needs). */
 export type FrontmatterValue = string | number | string[];
@@ -59,11 +58,13 @@ export function inlineCode(text: string): string {
  * printed YAML does not read back to exactly the same values, which would be a bug here.
  */
 export function frontmatter(fields: { [key: string]: FrontmatterValue }): string {
-  const yaml = stringify(fields, { lineWidth: 0, minContentWidth: 0, defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN" });
-  const back: unknown = parse(yaml);
-  if (JSON.stringify(back) !== JSON.stringify(fields)) throw new Error("frontmatter does not round-trip through YAML");
-  if (yaml.split("\n").some((line) => /^(---|\.\.\.)\s*$/.test(line))) throw new Error("frontmatter contains a document marker");
-  return `---\n${yaml}---\n`;
+  // JSON strings are valid YAML double-quoted scalars; printing them directly is exact and cheap.
+  // verifyAgentFiles reads every file back with the yaml library.
+  const lines = Object.entries(fields).map(([key, value]) => {
+    if (Array.isArray(value)) return value.length === 0 ? `${key}: []` : `${key}:\n${value.map((item) => `  - ${JSON.stringify(item)}`).join("\n")}`;
+    return `${key}: ${JSON.stringify(value)}`;
+  });
+  return `---\n${lines.join("\n")}\n---\n`;
 }
 
 /** Split a Markdown file into its frontmatter text and body; `null` when it has none. */

@@ -1,4 +1,5 @@
 import type { Node } from "acorn";
+import { FORBIDDEN_IN_SCRIPTS } from "../../compiler/inline-runtime.js";
 
 /** A problem found in generated output by the target's own rules. */
 export interface OutputProblem {
@@ -122,4 +123,33 @@ function lineOf(source: string, offset: number): number {
   let line = 1;
   for (let index = 0; index < offset; index++) if (source.charCodeAt(index) === 10) line++;
   return line;
+}
+
+/**
+ * The compile-time check: V8's own parser (via `vm.Script`, which compiles but never runs) on the
+ * script wrapped the way the runtime wraps it, the forbidden constructs, and `meta.phases` against
+ * the `phase()` calls. The full AST check (`validateWorkflow`) runs in the test suite; this one is
+ * cheap enough for every compile.
+ */
+export async function quickCheckWorkflow(path: string, source: string): Promise<OutputProblem[]> {
+  const { Script } = await import("node:vm");
+  const problems: OutputProblem[] = [];
+  if (!source.startsWith("export const meta = {")) problems.push({ path, line: 1, message: "Unexpected first statement, expected `export const meta = { … }`" });
+  const wrapped = `(async function (agent, parallel, pipeline, phase, log, args, budget, workflow) {\n${source.replace(/^export const meta = /m, "const meta = ")}\n})`;
+  try {
+    new Script(wrapped, { filename: path });
+  } catch (error) {
+    problems.push({ path, line: null, message: `Unexpected syntax: ${(error as Error).message}` });
+  }
+  for (const [pattern, name] of FORBIDDEN_IN_SCRIPTS) {
+    const match = pattern.exec(source);
+    if (match) problems.push({ path, line: lineOf(source, match.index), message: `Unexpected ${name}, expected none` });
+  }
+  const metaEnd = source.indexOf("\n};\n");
+  const titles = [...source.slice(0, metaEnd).matchAll(/^ {4}\{ title: ("(?:[^"\\]|\\.)*"),/gm)].map((match) => JSON.parse(match[1]) as string);
+  const calls = [...source.matchAll(/^phase\(("(?:[^"\\]|\\.)*")\);$/gm)].map((match) => JSON.parse(match[1]) as string);
+  if (JSON.stringify(titles) !== JSON.stringify(calls)) {
+    problems.push({ path, line: null, message: `Unexpected phase() titles ${JSON.stringify(calls)}, expected meta.phases titles ${JSON.stringify(titles)}` });
+  }
+  return problems;
 }

@@ -1,6 +1,10 @@
 import { stableJson } from "../../compiler/json.js";
 import type { Pipeline, Step } from "../../compiler/pipeline.js";
 
+/** The lines that fence the inlined runtime in a workflow script. */
+export const RUNTIME_START = "// ---- specc runtime: inlined from runtime/ (one source, see package specc/runtime) ----";
+export const RUNTIME_END = "// ---- end of specc runtime ----";
+
 export interface WorkflowInput {
   pipeline: Pipeline;
   provenance: { source: string; sha256: string; specc: string };
@@ -74,9 +78,9 @@ export function emitWorkflow(input: WorkflowInput): { path: string; content: str
     metaLiteral(pipeline),
     header,
     "",
-    "// ---- specc runtime: inlined from runtime/ (one source, see package specc/runtime) ----",
+    RUNTIME_START,
     input.runtime,
-    "// ---- end of specc runtime ----",
+    RUNTIME_END,
     "",
     "// The pipeline realized from the spec: what the driver executes. Spec text is data here, never code.",
     `const PIPELINE = ${stableJson(scriptPipeline(pipeline)).trimEnd()};`,

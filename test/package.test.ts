@@ -1,0 +1,32 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { ROOT } from "./helpers/paths.js";
+
+function node(code: string) {
+  return spawnSync(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, encoding: "utf8" });
+}
+
+describe("the package as users import it", () => {
+  test("import('specc/runtime') resolves through package exports and works", () => {
+    const result = node(`const r = await import("specc/runtime");
+const l = r.reserve(r.createLedger(10), { key: "a", estimateUsd: 12 });
+console.log(JSON.stringify({ ok: l.ok, oom: r.classifyFailureLog("torch.OutOfMemoryError: CUDA out of memory."), driver: typeof r.workflow.runStep }));`);
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({ ok: false, oom: "oom", driver: "function" });
+  });
+
+  test("import('specc') exposes the compiler", () => {
+    const result = node(`const c = await import("specc"); console.log(typeof c.analyze, typeof c.parse);`);
+    expect(result.stdout.trim()).toBe("function function");
+  });
+
+  test("the bin points at the built bundle, and heavy modules stay out of check's start-up", () => {
+    const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8"));
+    expect(pkg.bin.specc).toBe("dist/bin/specc.mjs");
+    const bundle = readFileSync(`${ROOT}dist/bin/specc.mjs`, "utf8");
+    expect(bundle.startsWith("#!/usr/bin/env node")).toBe(true);
+    // acorn and ts-morph load only when compile verifies output; the agent SDK only in its executor.
+    expect(bundle).not.toMatch(/acorn-walk|ts-morph|claude-agent-sdk/);
+  });
+});

@@ -2,6 +2,7 @@ import type { List, Paragraph, RootContent } from "mdast";
 import { toString } from "mdast-util-to-string";
 import type { Gate, GateKind } from "../ir.js";
 import { sourceOf } from "./source.js";
+import { squash } from "./text.js";
 
 const LABELS: [RegExp, GateKind][] = [
   [/^(?:gate\s*\(\s*)?mandatory(?:\s*\))?(?:\s+gate)?$/i, "mandatory"],
@@ -17,7 +18,7 @@ export function gateLabel(paragraph: Paragraph): { kind: GateKind; text: string 
   const label = toString(first).trim().replace(/[:.]$/, "").trim();
   const found = LABELS.find(([pattern]) => pattern.test(label));
   if (!found) return null;
-  const text = toString({ type: "paragraph", children: rest }).trim().replace(/^[:.]\s*/, "");
+  const text = squash(toString({ type: "paragraph", children: rest })).replace(/^[:.]\s*/, "");
   return { kind: found[1], text };
 }
 
@@ -26,7 +27,7 @@ export function gateFrom(paragraph: Paragraph, next: RootContent | undefined): {
   const label = gateLabel(paragraph);
   if (!label) return null;
   const takesList = label.kind === "checklist" && next?.type === "list";
-  const items = takesList ? (next as List).children.map((item) => toString(item).trim()) : [];
+  const items = takesList ? (next as List).children.map((item) => squash(toString(item))) : [];
   const source = sourceOf(paragraph);
   if (takesList) source.end = sourceOf(next as List).end;
   return { gate: { kind: label.kind, text: label.text, items, source }, consumedNext: takesList };

@@ -2,7 +2,7 @@ import type { Heading, ListItem, Paragraph, PhrasingContent, RootContent, TableR
 import { toString } from "mdast-util-to-string";
 import type { Source } from "../ir.js";
 import { sourceOf } from "./source.js";
-import { blockText } from "./text.js";
+import { blockText, squash } from "./text.js";
 
 /** One identified element as written: a list item, a `###` block or a table row. */
 export interface Item {
@@ -35,13 +35,13 @@ function trimTitle(text: string): string {
 function leadParts(paragraph: Paragraph): { id: string | null; qualifier: string | null; title: string; text: string } {
   const [first, ...rest] = paragraph.children;
   if (first && first.type === "strong") {
-    const { id, qualifier, rest: title } = splitId(toString(first));
-    const restText = toString({ type: "paragraph", children: rest as PhrasingContent[] }).trim();
+    const { id, qualifier, rest: title } = splitId(squash(toString(first)));
+    const restText = squash(toString({ type: "paragraph", children: rest as PhrasingContent[] }));
     // "**R1.** Persist everything." — the bold holds only the id; the title is the first sentence.
     if (title === "") return { id, qualifier, ...sentenceSplit(restText.replace(/^[.:—–-]\s*/, "")) };
     return { id, qualifier, title: trimTitle(title), text: restText.replace(/^[.:—–-]\s*/, "") };
   }
-  const { id, qualifier, rest: body } = splitId(toString(paragraph));
+  const { id, qualifier, rest: body } = splitId(squash(toString(paragraph)));
   return { id, qualifier, ...sentenceSplit(body) };
 }
 

@@ -26,6 +26,11 @@ function nodeText(node: RootContent | Node): string {
     case "thematicBreak":
       return "";
     default:
-      return toString(node).trim();
+      return squash(toString(node));
   }
+}
+
+/** Soft line breaks inside a paragraph are layout, not meaning: fold them into spaces. */
+export function squash(text: string): string {
+  return text.replace(/[ \t]*\r?\n[ \t]*/g, " ").trim();
 }

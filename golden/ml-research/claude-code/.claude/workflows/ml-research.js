@@ -4110,7 +4110,7 @@ const PIPELINE = {
           },
           {
             "id": "D5",
-            "text": "No scope change happened without the user's approval, and every approved change is listed\n(R2, R3)"
+            "text": "No scope change happened without the user's approval, and every approved change is listed (R2, R3)"
           },
           {
             "id": "D6",

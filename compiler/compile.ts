@@ -7,6 +7,7 @@ import type { SpecIR } from "./ir.js";
 import type { Pipeline } from "./pipeline.js";
 import type { Profile } from "./profile.js";
 import { realize } from "./realize.js";
+import { STOP_REASONS } from "../runtime/workflow/state.js";
 import type { OutputFile, Target } from "../targets/target.js";
 
 export interface CompileOptions {
@@ -38,6 +39,7 @@ export async function compile(file: VFile, options: CompileOptions): Promise<Com
     profile: options.profile,
     provenance: { source: options.sourcePath, sha256, specc: options.speccVersion },
     inlineRuntime,
+    stopReasons: [...STOP_REASONS],
   };
   const problems = options.target.validate?.(context) ?? [];
   if (problems.length > 0) return { file, ir, pipeline, files: [], problems };

@@ -270,6 +270,18 @@ describe("specc compile", () => {
     expect(bad.stderr).toContain("SPC402");
   });
 
+  test("output that fails the target's own checks is SPC403 and writes nothing", () => {
+    const profile = JSON.parse(readFileSync(join(ROOT, "profiles/hf-skills.json"), "utf8"));
+    profile.tools.read.push("Bash");
+    const path = join(out, "write-happy-profile.json");
+    writeFileSync(path, JSON.stringify(profile));
+    const target = join(out, "never-written");
+    const result = specc(["compile", "specs/ml-research.md", "--target", "claude-code", "--profile", path, "--out", target]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\.claude\/agents\/ml-research-research-citation-graph\.md: error SPC403 Unexpected .*Bash/);
+    expect(existsSync(target)).toBe(false);
+  });
+
   test("a spec with errors compiles nothing and exits 1", () => {
     const broken = specc(["compile", "test/fixtures/diagnostics/SPC302-undefined-reference.md", "--target", "claude-code", "--out", join(out, "broken")]);
     expect(broken.code).toBe(1);

@@ -35,7 +35,10 @@ export function refsIn(text: string, self?: string): string[] {
   return [...ids].sort(compareIds);
 }
 
+// One collator for every comparison: `localeCompare` with options builds a new one per call.
+const collator = new Intl.Collator("en", { numeric: true });
+
 /** Natural order for ids: `C2` before `C10`. */
 export function compareIds(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
+  return collator.compare(a, b);
 }

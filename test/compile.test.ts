@@ -258,6 +258,25 @@ describe("specc compile", () => {
     expect(existsSync(join(out, ".claude/settings.json"))).toBe(false);
   });
 
+  test("files an earlier compile wrote but this one does not are flagged, then removed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "specc-orphans-"));
+    const spec = join(dir, "spec.md");
+    const original = readFileSync(join(ROOT, "specs/ml-research.md"), "utf8");
+    writeFileSync(spec, original);
+    expect(specc(["compile", spec, "--target", "claude-code", "--out", dir], dir).code).toBe(0);
+    const removed = join(dir, ".claude/agents/ml-research-data-audit.md");
+    expect(existsSync(removed)).toBe(true);
+    writeFileSync(spec, original.replace("### Phase 3: Data audit", "### Phase 3: Dataset audit"));
+    const check = specc(["compile", spec, "--target", "claude-code", "--out", dir, "--check"], dir);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain("ml-research-data-audit.md: no longer produced");
+    const write = specc(["compile", spec, "--target", "claude-code", "--out", dir], dir);
+    expect(write.code).toBe(0);
+    expect(existsSync(removed)).toBe(false);
+    expect(existsSync(join(dir, ".claude/agents/ml-research-dataset-audit.md"))).toBe(true);
+    expect(specc(["compile", spec, "--target", "claude-code", "--out", dir, "--check"], dir).code).toBe(0);
+  });
+
   test("usage errors: missing or unknown target, bad profile", () => {
     expect(specc(["compile", "specs/ml-research.md"]).code).toBe(2);
     const unknown = specc(["compile", "specs/ml-research.md", "--target", "jenkins"]);

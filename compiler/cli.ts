@@ -91,7 +91,7 @@ async function runCheck(args: string[], io: Io): Promise<number> {
   else {
     const text = formatMessages(file, shown);
     if (text) io.err(colorize(text, io.color));
-    io.err(summary(file.messages.length, file.messages.filter((m) => m.fatal === true).length, shown));
+    io.err(summary(file, shown));
   }
   return hasErrors(file) ? EXIT.failed : EXIT.ok;
 }
@@ -109,10 +109,13 @@ async function runIr(args: string[], io: Io): Promise<number> {
   return EXIT.ok;
 }
 
-function summary(total: number, errors: number, shown: string): string {
-  if (total === 0) return `${shown}: no problems`;
-  const warnings = total - errors;
-  return `${shown}: ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"} or note${warnings === 1 ? "" : "s"}`;
+function summary(file: import("vfile").VFile, shown: string): string {
+  if (file.messages.length === 0) return `${shown}: no problems`;
+  const count = (fatal: boolean | undefined, word: string): string => {
+    const n = file.messages.filter((message) => message.fatal === fatal).length;
+    return `${n} ${word}${n === 1 ? "" : "s"}`;
+  };
+  return `${shown}: ${count(true, "error")}, ${count(false, "warning")}, ${count(undefined, "note")}`;
 }
 
 /** Color the severity words when writing to a terminal and NO_COLOR is unset. */

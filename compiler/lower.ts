@@ -14,6 +14,7 @@ import { sectionsOf, type Section, type SectionKind } from "./lower/sections.js"
 import { sourceOf } from "./lower/source.js";
 import { strengthOf } from "./lower/strength.js";
 import { blockText } from "./lower/text.js";
+import { slug } from "./slug.js";
 
 /** mdast → spec IR. Reports what it cannot place; never throws on user input. */
 export function lower(tree: Root, file: VFile): SpecIR {
@@ -107,6 +108,3 @@ function docs(preamble: Section["children"], sections: Section[], file: VFile): 
   return result;
 }
 
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-}

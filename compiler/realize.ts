@@ -5,6 +5,8 @@ import { agentsFor } from "./realize/agents.js";
 import { resolveContract } from "./realize/contract.js";
 import { enforcementOf } from "./realize/enforcement.js";
 import { matches, phaseFeatures, type PhaseFeatures } from "./realize/features.js";
+import { slug } from "./slug.js";
+import { PROTECTED_KEYS } from "../runtime/core/scope.js";
 
 export interface RealizeOptions {
   profile: Profile;
@@ -17,7 +19,8 @@ export interface RealizeOptions {
 /** The default pattern: a phase no profile pattern matches is one agent step. */
 const KEEP: Pattern = { id: "keep", description: "One agent step.", when: {}, steps: [{ kind: "agent", title: "{phase}", label: "kept", reason: "Realized as one agent step." }] };
 
-const PROTECTED_KEYS = ["method", "model", "dataset", "sequence_length"];
+// The scope guard's keys, from the runtime that enforces them.
+const PROTECTED = Object.keys(PROTECTED_KEYS);
 
 /** Spec IR → pipeline IR, driven by what the spec says and the profile's patterns. */
 export function realize(ir: SpecIR, options: RealizeOptions): Pipeline {
@@ -52,7 +55,7 @@ export function realize(ir: SpecIR, options: RealizeOptions): Pipeline {
     spec: options.source,
     params: ir.params.map((param) => ({ name: param.name, type: param.type, required: param.required, default: param.default ?? null, description: param.description })),
     contract,
-    protectedKeys: PROTECTED_KEYS,
+    protectedKeys: PROTECTED,
     steps: uniqueTitles(steps).map((step, index) => ({ ...step, index })),
     omitted,
     enforcement: enforcementOf(ir, profile, steps),
@@ -80,7 +83,7 @@ function stepsFor(features: PhaseFeatures, pattern: Pattern, build: Build): Step
 function makeStep(template: StepTemplate, features: PhaseFeatures, build: Build & { label: Trace["label"]; previous: Step | null }): Step {
   const { phase } = features;
   const title = fillTitle(template.title, phase.title);
-  const id = slug(title);
+  const id = slug(title) || "step";
   const agents = agentsFor({ ir: build.ir, profile: build.profile, prefix: build.ir.name, stepId: id, stepTitle: title, kind: template.kind, phase, capabilities: features.capabilities, merged: [], critic: template.critic });
   const gateRefs = phase.gates.length > 0 ? phase.refs.filter((ref) => /^[PR]\d+$/.test(ref)) : [];
   return {
@@ -111,7 +114,7 @@ function configFor(template: StepTemplate, phase: Phase, build: Build & { previo
     case "resources":
       return { work: "training", ...base };
     case "intake":
-      return { protectedKeys: PROTECTED_KEYS, ...base };
+      return { protectedKeys: PROTECTED, ...base };
     default:
       return base;
   }
@@ -134,7 +137,7 @@ function unionCapabilities(ir: SpecIR, phase: Phase | null, extra: PhaseFeatures
 
 function loopStep(loop: Phase, build: Build): Step {
   const title = fillTitle(build.profile.loop.title, loop.title);
-  const id = slug(title);
+  const id = slug(title) || "step";
   const maxParam = loop.params.find((param) => param.key === "max_iterations" && typeof param.value === "number");
   return {
     id,
@@ -150,7 +153,7 @@ function loopStep(loop: Phase, build: Build): Step {
 function completionStep(build: Build): Step {
   const { ir, profile } = build;
   const title = profile.completion.title;
-  const id = slug(title);
+  const id = slug(title) || "step";
   const criteria = ir.completion.map((criterion) => ({ id: criterion.id, text: criterion.text }));
   const agents = agentsFor({ ir, profile, prefix: ir.name, stepId: id, stepTitle: title, kind: "completion", phase: null, capabilities: [], merged: [] });
   for (const agent of agents) agent.instructions.push(...criteria.map((criterion) => `${criterion.id}: ${criterion.text}`));
@@ -192,12 +195,8 @@ function describe(ir: SpecIR): string {
   return text.length > 200 ? `${text.slice(0, 200).replace(/\s+\S*$/, "")}…` : text;
 }
 
-function slug(text: string): string {
-  return text.toLowerCase().replace(/&/g, "and").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "step";
-}
 
 function unique(items: string[]): string[] {
   return [...new Set(items)];
 }
 
-export type { StepKind };

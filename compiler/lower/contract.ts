@@ -8,6 +8,7 @@ import { splitByHeading, type Section } from "./sections.js";
 import { sourceOf } from "./source.js";
 import { guardSpecFor, valueHasType } from "./guards.js";
 import { blockText } from "./text.js";
+import { slug } from "../slug.js";
 
 /** The control contract: one guard per `###` sub-section, with parameters and defaults. */
 export function lowerContract(section: Section | undefined, file: VFile): Contract {
@@ -21,7 +22,7 @@ function lowerGuard(block: Section, file: VFile): Guard {
   const item = itemFromHeading(block.heading, block.children);
   const spec = guardSpecFor(item.title);
   const kind = spec?.kind ?? "other";
-  const id = item.id ?? `guard-${kind === "other" ? slug(item.title) : kind}`;
+  const id = item.id ?? `guard-${kind === "other" ? slug(item.title) || "guard" : kind}`;
   const params = collectParams(block.children);
   const defaulted: string[] = [];
   if (spec) {
@@ -59,6 +60,3 @@ function warnDefaults(file: VFile, title: string, defaults: Record<string, unkno
   });
 }
 
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "guard";
-}

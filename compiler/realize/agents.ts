@@ -4,6 +4,7 @@ import type { Profile } from "../profile.js";
 import { agentSchemaFor } from "../../runtime/workflow/index.js";
 import { knownSkills } from "./features.js";
 import { capabilityInstruction, phaseInstructions, principleInstructions, ruleInstructions, rulesFor } from "./instructions.js";
+import { slug } from "../slug.js";
 
 export interface AgentContext {
   ir: SpecIR;
@@ -23,9 +24,6 @@ export interface AgentContext {
 
 type Role = AgentSpec["role"];
 
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-}
 
 function agent(context: AgentContext, options: { suffix: string; role: Role; purpose: string; description: string; instructions: string[]; capabilities: Capability[]; schemaRole: string }): AgentSpec {
   const readOnly = options.role !== "worker";

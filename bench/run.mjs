@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { syntheticSpec } from "./synthetic.mjs";
+import { scaling } from "./scaling.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = join(root, "dist/bin/specc.mjs");
@@ -74,6 +75,8 @@ for (const [index, { phases, ms }] of perSize.entries()) {
 const [small, mid, large] = perSize;
 const growth = ((large.ms - mid.ms) / 900) / ((mid.ms - small.ms) / 90);
 console.log(`  per-phase cost 100→1000 vs 10→100: ${growth.toFixed(2)}x (flat is ~1x); 1000 phases ${large.ms < 1000 ? "under" : "OVER"} 1 s`);
+
+await scaling();
 
 // Runtime: one repetition check at window 30, one journal append.
 const runtime = await import(join(root, "dist/runtime/index.js"));

@@ -2,6 +2,7 @@ import type { VFile } from "vfile";
 import { checkDuplicateIds } from "./checks/duplicate-ids.js";
 import { checkEmptyPhases } from "./checks/empty-phases.js";
 import { checkPhaseOrder } from "./checks/phase-order.js";
+import { checkRanges } from "./checks/ranges.js";
 import { checkReferences } from "./checks/references.js";
 import { checkRuleStrength } from "./checks/rule-strength.js";
 import { checkSchema } from "./checks/schema.js";
@@ -15,6 +16,7 @@ export const CHECKS: ((ir: SpecIR, file: VFile) => void)[] = [
   checkReferences,
   checkRuleStrength,
   checkEmptyPhases,
+  checkRanges,
 ];
 
 /** Run every check on `ir`, adding messages to `file`. */

@@ -40,6 +40,8 @@ export interface Param {
   value: ParamValue;
   raw: string;
   source: Source;
+  /** `written` as `key: value` or a table; `prose` read from a sentence; `default` documented, not written. */
+  origin: "written" | "prose" | "default";
 }
 
 /** A declared run parameter from the frontmatter (`task`, `cost_cap_usd`, …). */
@@ -59,6 +61,8 @@ export interface Element {
   text: string;
   refs: string[];
   source: Source;
+  /** The title of the sub-heading the element stands under (`Persistence`), if any. */
+  group: string | null;
 }
 
 export type Principle = Element;
@@ -102,6 +106,8 @@ export interface Phase extends Element {
   requirements: Requirement[];
   gates: Gate[];
   params: Param[];
+  /** Rules linked to the phase: cited by it, or citing it (`(Phase 2)` in a rule). */
+  rules: string[];
 }
 
 export interface Rule extends Element {
@@ -148,7 +154,21 @@ export interface Criterion {
   source: Source;
 }
 
-export type DocKind = "overview" | "realization" | "unknown";
+/**
+ * `overview`: before the first section; `prose`: a known section's own text that is no element;
+ * `documentation`: a section such as Scope or Glossary; `realization`: realization notes;
+ * `unknown`: a section or heading specc does not recognize.
+ */
+export type DocKind = "overview" | "prose" | "documentation" | "realization" | "unknown";
+
+/** Every heading of the spec with the kind of section it opens: the outline of what was read. */
+export interface SectionEntry {
+  title: string;
+  number: string | null;
+  depth: number;
+  kind: string;
+  source: Source;
+}
 
 export interface Doc {
   kind: DocKind;
@@ -173,4 +193,5 @@ export interface SpecIR {
   state: StateEntry[];
   completion: Criterion[];
   docs: Doc[];
+  sections: SectionEntry[];
 }

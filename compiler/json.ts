@@ -10,7 +10,8 @@ export function sortKeys(value: unknown): unknown {
   const sorted: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const item = (value as Record<string, unknown>)[key];
-    if (item !== undefined) sorted[key] = sortKeys(item);
+    // defineProperty, not assignment: a key named `__proto__` (spec text) would set the prototype.
+    if (item !== undefined) Object.defineProperty(sorted, key, { value: sortKeys(item), enumerable: true, writable: true, configurable: true });
   }
   return sorted;
 }

@@ -1,44 +1,68 @@
 import type { Root, Yaml } from "mdast";
 import { toString } from "mdast-util-to-string";
 import type { VFile } from "vfile";
-import { report } from "./diagnostics.js";
-import type { Capability, Criterion, Doc, Element, Rule, SpecIR, StateEntry } from "./ir.js";
-import { lowerContract } from "./lower/contract.js";
-import { lowerFrontmatter } from "./lower/frontmatter.js";
-import { itemsOf, type Item } from "./lower/items.js";
+import type { Capability, Criterion, Element, Phase, Rule, SpecIR, StateEntry } from "./ir.js";
 import { lowerBindings } from "./lower/bindings.js";
+import { collectItems, type Collected } from "./lower/collect.js";
+import { LowerContext } from "./lower/context.js";
+import { applyStated, checkCapParam, fillDefaults, lowerContract, statedIn, statedInText, type StatedLimit } from "./lower/contract.js";
+import { deriveIds } from "./lower/derive.js";
+import { writeDocs } from "./lower/docs.js";
+import { lowerFrontmatter } from "./lower/frontmatter.js";
+import { isLayout, sectionNodes, type IdShape, type Item } from "./lower/items.js";
 import { collectParams } from "./lower/params.js";
-import { lowerPhases } from "./lower/phases.js";
-import { refsIn } from "./lower/refs.js";
-import { sectionsOf, type Section, type SectionKind } from "./lower/sections.js";
-import { sourceOf } from "./lower/source.js";
+import { lowerLonePhase, lowerWorkflow } from "./lower/phases.js";
+import { linkReferences } from "./lower/link.js";
+import { classifySections, type Classified } from "./lower/classify.js";
 import { strengthOf } from "./lower/strength.js";
-import { blockText } from "./lower/text.js";
+import { documentTree } from "./lower/tree.js";
 import { slug } from "./slug.js";
 
-/** mdast → spec IR. Reports what it cannot place; never throws on user input. */
+/** Id shapes per kind: the kind's letter (a clause number such as `6.1` is layout, not an id). */
+const SHAPES: Record<string, IdShape> = {
+  principles: { letters: "P" },
+  capabilities: { letters: "C" },
+  rules: { letters: "R" },
+  completion: { letters: "D" },
+  roles: { letters: "" },
+  state: { letters: "" },
+};
+
+/** mdast → spec IR. Every block lands in one place: an element, an element's text, or `docs`. */
 export function lower(tree: Root, file: VFile): SpecIR {
+  const context = new LowerContext(file);
   const frontmatter = lowerFrontmatter(tree.children.find((node): node is Yaml => node.type === "yaml"), file);
-  const { title, preamble, sections } = sectionsOf(tree);
-  const byKind = (kind: SectionKind): Section[] => sections.filter((section) => section.kind === kind);
-  const capabilities = byKind("capabilities").flatMap((s) => elements(s, "C")).map((e): Capability => ({ ...e, bindings: [] }));
-  lowerBindings(byKind("mapping"), capabilities, file);
-  return {
+  const document = documentTree(tree);
+  const classified = classifySections(document, context);
+  const capabilities = lowerCapabilities(classified, context);
+  const { rules, stated } = lowerRules(classified, context);
+  const phases = lowerPhases(classified);
+  const contract = lowerContract(classified.of("contract"), context);
+  const prose = [...document.preamble, ...context.docs.filter((doc) => doc.kind === "prose").flatMap((doc) => doc.nodes)];
+  const spend = prose.flatMap((node) => statedIn(node, "the text")).filter((entry) => entry.limit.quantity === "money");
+  applyStated(contract, [...stated, ...phases.flatMap(spendIn), ...spend], context);
+  fillDefaults(contract, context);
+  checkCapParam(frontmatter.params, contract, context);
+  const ir: SpecIR = {
     irVersion: 1,
     name: frontmatter.name ?? nameFromPath(file.path),
-    title: frontmatter.title ?? (title ? toString(title) : nameFromPath(file.path)),
+    title: frontmatter.title ?? (document.title ? toString(document.title) : nameFromPath(file.path)),
     version: frontmatter.version,
     params: frontmatter.params,
-    principles: byKind("principles").flatMap((s) => elements(s, "P")),
-    roles: byKind("roles").flatMap((s) => elements(s, "role")),
+    principles: elements(classified.of("principles"), "principles", context),
+    roles: elements(classified.of("roles"), "roles", context),
     capabilities,
-    phases: byKind("workflow").flatMap((s) => lowerPhases(s, file)),
-    rules: byKind("rules").flatMap((s) => rules(s)),
-    contract: lowerContract(byKind("contract")[0], file),
-    state: byKind("state").flatMap(stateEntries),
-    completion: byKind("completion").flatMap(criteria),
-    docs: docs(preamble, sections, file),
+    phases,
+    rules,
+    contract,
+    state: classified.of("state").flatMap((section) => stateEntries(collect(section, "state", context), context)),
+    completion: classified.of("completion").flatMap((section) => criteria(collect(section, "completion", context), context)),
+    docs: [],
+    sections: context.sections,
   };
+  ir.docs = writeDocs(document.preamble, context);
+  linkReferences(ir, context);
+  return ir;
 }
 
 function nameFromPath(path: string | undefined): string {
@@ -46,65 +70,81 @@ function nameFromPath(path: string | undefined): string {
   return base.replace(/\.(md|markdown)$/i, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "spec";
 }
 
-/** Items of a section as elements; an item without an id gets `<prefix><n>` (roles: a slug). */
-function elements(section: Section, prefix: string): Element[] {
-  return itemsOf(section.children).map((item, index) => {
-    const id = item.id ?? (prefix === "role" ? slug(item.title) || `role-${index + 1}` : `${prefix}${index + 1}`);
-    return { id, title: item.title, text: item.text, refs: refsIn(`${item.title}\n${item.text}`, id), source: item.source };
-  });
+function lowerPhases(classified: Classified): Phase[] {
+  const phases: Phase[] = [];
+  for (const entry of classified.ordered) {
+    if (entry.kind === "workflow") phases.push(...lowerWorkflow(entry.section, classified.context));
+    else if (entry.kind === "phase") phases.push(lowerLonePhase(entry.section, classified.context));
+  }
+  return phases;
 }
 
-function rules(section: Section): Rule[] {
-  return itemsOf(section.children).map((item: Item, index) => {
-    const id = item.id ?? `R${index + 1}`;
+/** A budget stated in a phase or in prose ("a budget of 5 USD for detonations") binds the run's cost cap. */
+function spendIn(phase: Phase): StatedLimit[] {
+  const texts = [phase.text, ...phase.requirements.map((requirement) => requirement.text), ...phase.gates.map((gate) => gate.text)];
+  return texts.flatMap((text) => statedInText(text, phase.source, phase.id)).filter((entry) => entry.limit.quantity === "money");
+}
+
+/** Collect a kind section's items; what became no item goes to `docs` as the section's prose. */
+function collect(section: Classified["ordered"][number]["section"], kind: string, context: LowerContext, extra: Partial<Parameters<typeof collectItems>[1]> = {}): Collected {
+  const collected = collectItems(section, { shape: SHAPES[kind], ...extra });
+  for (const leftover of collected.leftovers) context.toDocs("prose", leftover.group ?? section.parts.title, leftover.nodes);
+  return collected;
+}
+
+/** An item as an element of the IR (with `extra` fields), its references noted for resolution. */
+function asElement<T extends object>(item: Item, id: string, context: LowerContext, extra: T = {} as T): Element & T {
+  const element = { id, title: item.title, text: item.text, refs: [], source: item.source, group: item.group, ...extra };
+  context.cite(element, item.refText);
+  return element;
+}
+
+function elements(sections: Classified["ordered"][number]["section"][], kind: "principles" | "roles", context: LowerContext): Element[] {
+  const items = sections.flatMap((section) => collect(section, kind, context).items);
+  if (kind === "roles") return items.map((item, index) => asElement(item, item.id ?? (slug(item.title) || `role-${index + 1}`), context));
+  const ids = deriveIds(items, { prefix: "P", what: "principles", context });
+  return items.map((item, index) => asElement(item, ids[index], context));
+}
+
+function lowerCapabilities(classified: Classified, context: LowerContext): Capability[] {
+  const collected = classified.of("capabilities").map((section) => collect(section, "capabilities", context, { namedRows: true }));
+  const items = collected.flatMap((entry) => entry.items);
+  const ids = deriveIds(items, { prefix: "C", what: "capabilities", context });
+  const capabilities = items.map((item, index): Capability => asElement(item, ids[index], context, { bindings: [] as Capability["bindings"] }));
+  const tables = [...collected.flatMap((entry) => entry.relisted), ...classified.of("mapping").flatMap((section) => sectionNodes(section).filter((node) => node.type === "table"))];
+  lowerBindings(tables, capabilities, context);
+  for (const section of classified.of("mapping")) {
+    context.toDocs("prose", section.parts.title, sectionNodes(section).slice(1).filter((node) => node.type !== "table" && node.type !== "heading" && !isLayout(node)));
+  }
+  return capabilities;
+}
+
+/** The rules, and the limits they state in prose (a rule's "at most 5 USD" binds the contract). */
+function lowerRules(classified: Classified, context: LowerContext): { rules: Rule[]; stated: StatedLimit[] } {
+  const items = classified.of("rules").flatMap((section) => collect(section, "rules", context, { keywordParagraphs: true }).items);
+  const ids = deriveIds(items, { prefix: "R", what: "rules", context });
+  const stated = items.flatMap((item, index) => statedInText(item.refText, item.source, ids[index]));
+  const rules = items.map((item, index): Rule => {
     const qualifier = item.qualifier ? strengthOf(item.qualifier) : null;
-    return {
-      id,
-      title: item.title,
-      text: item.text,
-      refs: refsIn(`${item.title}\n${item.text}`, id),
-      source: item.source,
-      strength: qualifier ?? strengthOf(`${item.title}\n${item.text}`),
-      params: collectParams(item.blocks),
-    };
+    return asElement(item, ids[index], context, { strength: qualifier ?? strengthOf(`${item.title}\n${item.text}`), params: collectParams(item.blocks) });
   });
+  return { rules, stated };
 }
 
-function stateEntries(section: Section): StateEntry[] {
-  return itemsOf(section.children).map((item, index) => {
+function stateEntries(collected: Collected, context: LowerContext): StateEntry[] {
+  return collected.items.map((item, index) => {
     const [name, ...rest] = item.text ? [item.title, item.text] : [item.title];
-    return { name: slug(name).replace(/-/g, "_") || `state_${index + 1}`, text: rest.join("\n") || name, refs: refsIn(`${item.title}\n${item.text}`), source: item.source };
+    const entry: StateEntry = { name: slug(name).replace(/-/g, "_") || `state_${index + 1}`, text: rest.join("\n") || name, refs: [], source: item.source };
+    context.cite(entry, item.refText);
+    return entry;
   });
 }
 
-function criteria(section: Section): Criterion[] {
-  return itemsOf(section.children).map((item, index) => {
+function criteria(collected: Collected, context: LowerContext): Criterion[] {
+  return collected.items.map((item, index) => {
     const text = [item.title, item.text].filter(Boolean).join(". ");
-    const id = item.id ?? `D${index + 1}`;
-    return { id, text, refs: refsIn(text, id), source: item.source };
+    const criterion: Criterion = { id: item.id ?? `D${index + 1}`, text, refs: [], source: item.source };
+    context.cite(criterion, item.refText);
+    return criterion;
   });
 }
-
-const KNOWN_KINDS: SectionKind[] = ["principles", "roles", "capabilities", "workflow", "rules", "contract", "state", "completion", "mapping"];
-
-function docs(preamble: Section["children"], sections: Section[], file: VFile): Doc[] {
-  const result: Doc[] = [];
-  if (preamble.length > 0) {
-    const text = blockText(preamble);
-    result.push({ kind: "overview", title: "Overview", text, refs: refsIn(text), source: { start: sourceOf(preamble[0]).start, end: sourceOf(preamble.at(-1)!).end } });
-  }
-  for (const section of sections) {
-    if (KNOWN_KINDS.includes(section.kind)) continue;
-    const source = { start: sourceOf(section.heading).start, end: sourceOf(section.children.at(-1) ?? section.heading).end };
-    if (section.kind === "unknown") {
-      report(file, "SPC103", `Unexpected section \`${section.title}\`, kept as documentation`, {
-        place: sourceOf(section.heading),
-        hint: "rename it to a known section (see docs/spec-language.md §2) if it should drive the workflow",
-      });
-    }
-    const text = blockText(section.children);
-    result.push({ kind: section.kind === "realization" ? "realization" : "unknown", title: section.title, text, refs: refsIn(text), source });
-  }
-  return result;
-}
-

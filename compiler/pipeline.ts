@@ -83,8 +83,8 @@ export interface ResolvedContract {
   malformedStreak: number;
   costCapUsd: number;
   researchMaxSteps: number;
-  /** `spec` where the spec wrote the number, `default` where it did not. */
-  origin: { [key: string]: "spec" | "default" };
+  /** `spec` where the spec wrote the number, `prose` where it was read from a sentence, `default` where it did not. */
+  origin: { [key: string]: "spec" | "prose" | "default" };
 }
 
 export interface PipelineParam {

@@ -58,6 +58,27 @@ describe("specc check", () => {
   });
 });
 
+describe("specc check with several files", () => {
+  test("checks them all; an unreadable one does not stop the others, and exit 2 wins", () => {
+    const { code, stderr } = specc(["check", "specs/ml-research.md", "nope.md", "test/fixtures/diagnostics/SPC304-phase-gap.md"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("specs/ml-research.md: no problems");
+    expect(stderr).toContain("specc: error: cannot read nope.md: no such file");
+    expect(stderr).toContain("test/fixtures/diagnostics/SPC304-phase-gap.md: 1 error, 0 warnings, 0 notes");
+  });
+});
+
+describe("compile from another directory", () => {
+  test("writes the same files, so --check from a subdirectory finds them up to date", () => {
+    const out = join(scratch, "out-cwd");
+    expect(specc(["compile", "specs/ml-research.md", "--target", "claude-code", "--out", out]).code).toBe(0);
+    const check = specc(["compile", "ml-research.md", "--target", "claude-code", "--out", out, "--check"], { cwd: join(ROOT, "specs") });
+    expect(check.stderr).toMatch(/files are up to date\n$/);
+    expect(check.code).toBe(0);
+    expect(readFileSync(join(out, ".specc/ml-research.manifest.json"), "utf8")).toContain('"path": "specs/ml-research.md"');
+  });
+});
+
 describe("bad input: one clear line and the documented exit code", () => {
   test("missing file", () => {
     const { code, stderr } = specc(["check", "nope.md"]);
@@ -128,8 +149,18 @@ describe("specc ir, --help, --version", () => {
 
   test("--help and --version", () => {
     expect(specc(["--help"]).stdout).toContain("Usage: specc <command>");
+    const check = specc(["check", "--help"]);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain("Usage: specc check <spec>...");
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
     expect(specc(["--version"]).stdout.trim()).toBe(pkg.version);
+  });
+
+  test("ir of a spec with errors prints the IR anyway and exits 1", () => {
+    const { code, stdout, stderr } = specc(["ir", "test/fixtures/diagnostics/SPC304-phase-gap.md"]);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toHaveProperty("phases");
+    expect(stderr).toContain("error SPC304");
   });
 
   test("colors only when asked for by a terminal, never with NO_COLOR", () => {

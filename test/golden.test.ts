@@ -8,7 +8,9 @@ import { analyze } from "../compiler/analyze.js";
 import { formatMessages } from "../compiler/diagnostics.js";
 import { stableJson } from "../compiler/json.js";
 import { readSpec } from "../compiler/read-spec.js";
+import { outline } from "../compiler/outline.js";
 import { compareGolden, staleGolden } from "./helpers/golden.js";
+import { corpusSpecs } from "./helpers/spec.js";
 import { bundledSpecs, diagnosticFixtures, ROOT } from "./helpers/paths.js";
 
 const GOLDEN = `${ROOT}golden`;
@@ -25,10 +27,20 @@ async function produce(): Promise<Map<string, string>> {
     files.set(`${name}/ir.json`, stableJson(ir));
     const messages = formatMessages(file, spec);
     if (messages) files.set(`${name}/messages.txt`, `${messages}\n`);
+    files.set(`${name}/outline.txt`, `${outline(ir!)}\n`);
     for (const [targetName, target] of Object.entries(TARGETS)) {
       const result = await compile(readSpec(`${ROOT}${spec}`, { displayPath: spec }), { target, profile, sourcePath: spec, speccVersion: VERSION });
       for (const output of result.files) files.set(`${name}/${targetName}/${output.path}`, output.content);
     }
+  }
+  // Specs in other authors' styles: what was read (IR), how (outline) and what was said (messages).
+  for (const spec of corpusSpecs()) {
+    const { ir, file } = analyze(readSpec(`${ROOT}${spec}`, { displayPath: spec }));
+    const name = `corpus/${spec.startsWith("test/corpus/") ? "" : "front-end/"}${basename(spec, ".md")}`;
+    files.set(`${name}/ir.json`, stableJson(ir));
+    files.set(`${name}/outline.txt`, `${outline(ir!)}\n`);
+    const messages = formatMessages(file, spec);
+    if (messages) files.set(`${name}/messages.txt`, `${messages}\n`);
   }
   for (const fixture of diagnosticFixtures()) {
     const shown = `test/fixtures/diagnostics/${fixture}`;

@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/spec-ir.json","title":"specc spec IR","type":"object","additionalProperties":false,"required":["irVersion","name","title","version","params","principles","roles","capabilities","phases","rules","contract","state","completion","docs"],"properties":{"irVersion":{"const":1},"name":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"},"title":{"type":"string"},"version":{"type":["string","null"]},"params":{"type":"array","items":{"$ref":"#/$defs/specParam"}},"principles":{"type":"array","items":{"$ref":"#/$defs/element"}},"roles":{"type":"array","items":{"$ref":"#/$defs/element"}},"capabilities":{"type":"array","items":{"$ref":"#/$defs/capability"}},"phases":{"type":"array","items":{"$ref":"#/$defs/phase"}},"rules":{"type":"array","items":{"$ref":"#/$defs/rule"}},"contract":{"$ref":"#/$defs/contract"},"state":{"type":"array","items":{"$ref":"#/$defs/stateEntry"}},"completion":{"type":"array","items":{"$ref":"#/$defs/criterion"}},"docs":{"type":"array","items":{"$ref":"#/$defs/doc"}}},"$defs":{"point":{"type":"object","additionalProperties":false,"required":["line","column"],"properties":{"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}},"source":{"type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"$ref":"#/$defs/point"},"end":{"$ref":"#/$defs/point"}}},"strength":{"enum":["MUST","MUST NOT","SHOULD","SHOULD NOT","MAY",null]},"refs":{"type":"array","items":{"type":"string"}},"specParam":{"type":"object","additionalProperties":false,"required":["name","type","required","description","source"],"properties":{"name":{"type":"string"},"type":{"enum":["string","number","integer","boolean"]},"required":{"type":"boolean"},"default":{"type":["string","number","boolean"]},"description":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"element":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"binding":{"type":"object","additionalProperties":false,"required":["provider","skills","gap","notes","source"],"properties":{"provider":{"type":"string"},"skills":{"type":"array","items":{"type":"string"}},"gap":{"enum":["none","partial","full",null]},"notes":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"capability":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","bindings"],"properties":{"id":{"type":"string","pattern":"^C[0-9]+$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"bindings":{"type":"array","items":{"$ref":"#/$defs/binding"}}}},"paramValue":{"oneOf":[{"type":"number"},{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"type":"number"},"max":{"type":"number"}}},{"type":"object","additionalProperties":false,"required":["columns","rows"],"properties":{"columns":{"type":"array","items":{"type":"string"}},"rows":{"type":"array","items":{"type":"object","additionalProperties":{"type":"string"}}}}}]},"param":{"type":"object","additionalProperties":false,"required":["key","value","raw","source"],"properties":{"key":{"type":"string","pattern":"^[a-z0-9_]+$"},"value":{"$ref":"#/$defs/paramValue"},"raw":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"requirement":{"type":"object","additionalProperties":false,"required":["id","strength","text","refs","source"],"properties":{"id":{"type":["string","null"]},"strength":{"$ref":"#/$defs/strength"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"gate":{"type":"object","additionalProperties":false,"required":["kind","text","items","source"],"properties":{"kind":{"enum":["mandatory","smoke-test","checklist","approval"]},"text":{"type":"string"},"items":{"type":"array","items":{"type":"string"}},"source":{"$ref":"#/$defs/source"}}},"phase":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","number","optional","requirements","gates","params"],"properties":{"id":{"type":"string","pattern":"^(Phase [0-9]+|loop(-[0-9]+)?)$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["phase","loop"]},"number":{"type":["integer","null"],"minimum":0},"optional":{"type":"boolean"},"requirements":{"type":"array","items":{"$ref":"#/$defs/requirement"}},"gates":{"type":"array","items":{"$ref":"#/$defs/gate"}},"params":{"type":"array","items":{"$ref":"#/$defs/param"}}}},"rule":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","strength","params"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"strength":{"$ref":"#/$defs/strength"},"params":{"type":"array","items":{"$ref":"#/$defs/param"}}}},"guard":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","params","defaulted"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"defaulted":{"type":"array","items":{"type":"string"}}}},"contract":{"type":"object","additionalProperties":false,"required":["guards","text","source"],"properties":{"guards":{"type":"array","items":{"$ref":"#/$defs/guard"}},"text":{"type":"string"},"source":{"oneOf":[{"$ref":"#/$defs/source"},{"type":"null"}]}}},"stateEntry":{"type":"object","additionalProperties":false,"required":["name","text","refs","source"],"properties":{"name":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"criterion":{"type":"object","additionalProperties":false,"required":["id","text","refs","source"],"properties":{"id":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"doc":{"type":"object","additionalProperties":false,"required":["kind","title","text","refs","source"],"properties":{"kind":{"enum":["overview","realization","unknown"]},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/spec-ir.json","title":"specc spec IR","type":"object","additionalProperties":false,"required":["irVersion","name","title","version","params","principles","roles","capabilities","phases","rules","contract","state","completion","docs","sections"],"properties":{"irVersion":{"const":1},"name":{"type":"string","pattern":"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"},"title":{"type":"string"},"version":{"type":["string","null"]},"params":{"type":"array","items":{"$ref":"#/$defs/specParam"}},"principles":{"type":"array","items":{"$ref":"#/$defs/element"}},"roles":{"type":"array","items":{"$ref":"#/$defs/element"}},"capabilities":{"type":"array","items":{"$ref":"#/$defs/capability"}},"phases":{"type":"array","items":{"$ref":"#/$defs/phase"}},"rules":{"type":"array","items":{"$ref":"#/$defs/rule"}},"contract":{"$ref":"#/$defs/contract"},"state":{"type":"array","items":{"$ref":"#/$defs/stateEntry"}},"completion":{"type":"array","items":{"$ref":"#/$defs/criterion"}},"docs":{"type":"array","items":{"$ref":"#/$defs/doc"}},"sections":{"type":"array","items":{"$ref":"#/$defs/section"}}},"$defs":{"point":{"type":"object","additionalProperties":false,"required":["line","column"],"properties":{"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}},"source":{"type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"$ref":"#/$defs/point"},"end":{"$ref":"#/$defs/point"}}},"strength":{"enum":["MUST","MUST NOT","SHOULD","SHOULD NOT","MAY",null]},"refs":{"type":"array","items":{"type":"string"}},"specParam":{"type":"object","additionalProperties":false,"required":["name","type","required","description","source"],"properties":{"name":{"type":"string"},"type":{"enum":["string","number","integer","boolean"]},"required":{"type":"boolean"},"default":{"type":["string","number","boolean"]},"description":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"element":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","group"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"group":{"type":["string","null"]}}},"binding":{"type":"object","additionalProperties":false,"required":["provider","skills","gap","notes","source"],"properties":{"provider":{"type":"string"},"skills":{"type":"array","items":{"type":"string"}},"gap":{"enum":["none","partial","full",null]},"notes":{"type":"string"},"source":{"$ref":"#/$defs/source"}}},"capability":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","bindings","group"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"bindings":{"type":"array","items":{"$ref":"#/$defs/binding"}},"group":{"type":["string","null"]}}},"paramValue":{"oneOf":[{"type":"number"},{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"type":"number"},"max":{"type":"number"}}},{"type":"object","additionalProperties":false,"required":["columns","rows"],"properties":{"columns":{"type":"array","items":{"type":"string"}},"rows":{"type":"array","items":{"type":"object","additionalProperties":{"type":"string"}}}}}]},"param":{"type":"object","additionalProperties":false,"required":["key","value","raw","source","origin"],"properties":{"key":{"type":"string","pattern":"^[a-z0-9_]+$"},"value":{"$ref":"#/$defs/paramValue"},"raw":{"type":"string"},"source":{"$ref":"#/$defs/source"},"origin":{"enum":["written","prose","default"]}}},"requirement":{"type":"object","additionalProperties":false,"required":["id","strength","text","refs","source"],"properties":{"id":{"type":["string","null"]},"strength":{"$ref":"#/$defs/strength"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"gate":{"type":"object","additionalProperties":false,"required":["kind","text","items","source"],"properties":{"kind":{"enum":["mandatory","smoke-test","checklist","approval"]},"text":{"type":"string"},"items":{"type":"array","items":{"type":"string"}},"source":{"$ref":"#/$defs/source"}}},"phase":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","number","optional","requirements","gates","params","group","rules"],"properties":{"id":{"type":"string","pattern":"^(Phase [0-9]+|loop(-[0-9]+)?)$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["phase","loop"]},"number":{"type":["integer","null"],"minimum":0},"optional":{"type":"boolean"},"requirements":{"type":"array","items":{"$ref":"#/$defs/requirement"}},"gates":{"type":"array","items":{"$ref":"#/$defs/gate"}},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"group":{"type":["string","null"]},"rules":{"$ref":"#/$defs/refs"}}},"rule":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","strength","params","group"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"strength":{"$ref":"#/$defs/strength"},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"group":{"type":["string","null"]}}},"guard":{"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","params","defaulted","group"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"defaulted":{"type":"array","items":{"type":"string"}},"group":{"type":["string","null"]}}},"contract":{"type":"object","additionalProperties":false,"required":["guards","text","source"],"properties":{"guards":{"type":"array","items":{"$ref":"#/$defs/guard"}},"text":{"type":"string"},"source":{"oneOf":[{"$ref":"#/$defs/source"},{"type":"null"}]}}},"stateEntry":{"type":"object","additionalProperties":false,"required":["name","text","refs","source"],"properties":{"name":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"criterion":{"type":"object","additionalProperties":false,"required":["id","text","refs","source"],"properties":{"id":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"doc":{"type":"object","additionalProperties":false,"required":["kind","title","text","refs","source"],"properties":{"kind":{"enum":["overview","prose","documentation","realization","unknown"]},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}},"section":{"type":"object","additionalProperties":false,"required":["title","number","depth","kind","source"],"properties":{"title":{"type":"string"},"number":{"type":["string","null"]},"depth":{"type":"integer","minimum":1,"maximum":6},"kind":{"type":"string"},"source":{"$ref":"#/$defs/source"}}}}};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "u");
 const schema32 = {"type":"object","additionalProperties":false,"required":["name","type","required","description","source"],"properties":{"name":{"type":"string"},"type":{"enum":["string","number","integer","boolean"]},"required":{"type":"boolean"},"default":{"type":["string","number","boolean"]},"description":{"type":"string"},"source":{"$ref":"#/$defs/source"}}};
@@ -421,7 +421,7 @@ return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema36 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}};
+const schema36 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","group"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"group":{"type":["string","null"]}}};
 const schema37 = {"type":"array","items":{"type":"string"}};
 const pattern5 = new RegExp("\\S", "u");
 
@@ -486,9 +486,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((((key0 === "id") || (key0 === "title")) || (key0 === "text")) || (key0 === "refs")) || (key0 === "source"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.group === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -497,12 +496,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data.id !== undefined){
-let data0 = data.id;
-if(typeof data0 === "string"){
-if(!pattern5.test(data0)){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
+for(const key0 in data){
+if(!((((((key0 === "id") || (key0 === "title")) || (key0 === "text")) || (key0 === "refs")) || (key0 === "source")) || (key0 === "group"))){
+const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -512,8 +508,11 @@ vErrors.push(err6);
 errors++;
 }
 }
-else {
-const err7 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(!pattern5.test(data0)){
+const err7 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -523,9 +522,8 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err8 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -535,14 +533,26 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.text !== undefined){
-if(typeof data.text !== "string"){
-const err9 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err9 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.text !== undefined){
+if(typeof data.text !== "string"){
+const err10 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -553,24 +563,24 @@ if(Array.isArray(data3)){
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 if(typeof data3[i0] !== "string"){
-const err10 = {instancePath:instancePath+"/refs/" + i0,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err11 = {instancePath:instancePath+"/refs/" + i0,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err11];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err11);
 }
 errors++;
 }
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/refs",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err12 = {instancePath:instancePath+"/refs",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err12];
 }
 else {
-vErrors.push(err11);
+vErrors.push(err12);
 }
 errors++;
 }
@@ -581,14 +591,27 @@ vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.group !== undefined){
+let data6 = data.group;
+if((typeof data6 !== "string") && (data6 !== null)){
+const err13 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: schema36.properties.group.type},message:"must be string,null"};
 if(vErrors === null){
-vErrors = [err12];
+vErrors = [err13];
 }
 else {
-vErrors.push(err12);
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
 }
 errors++;
 }
@@ -597,8 +620,7 @@ return errors === 0;
 }
 validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema38 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","bindings"],"properties":{"id":{"type":"string","pattern":"^C[0-9]+$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"bindings":{"type":"array","items":{"$ref":"#/$defs/binding"}}}};
-const pattern6 = new RegExp("^C[0-9]+$", "u");
+const schema38 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","bindings","group"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"bindings":{"type":"array","items":{"$ref":"#/$defs/binding"}},"group":{"type":["string","null"]}}};
 const schema40 = {"type":"object","additionalProperties":false,"required":["provider","skills","gap","notes","source"],"properties":{"provider":{"type":"string"},"skills":{"type":"array","items":{"type":"string"}},"gap":{"enum":["none","partial","full",null]},"notes":{"type":"string"},"source":{"$ref":"#/$defs/source"}}};
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -833,9 +855,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((((((key0 === "id") || (key0 === "title")) || (key0 === "text")) || (key0 === "refs")) || (key0 === "source")) || (key0 === "bindings"))){
-const err6 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.group === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -844,12 +865,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.id !== undefined){
-let data0 = data.id;
-if(typeof data0 === "string"){
-if(!pattern6.test(data0)){
-const err7 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^C[0-9]+$"},message:"must match pattern \""+"^C[0-9]+$"+"\""};
+for(const key0 in data){
+if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "text")) || (key0 === "refs")) || (key0 === "source")) || (key0 === "bindings")) || (key0 === "group"))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -859,8 +877,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-else {
-const err8 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(!pattern5.test(data0)){
+const err8 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -870,9 +891,8 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err9 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err9 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -882,14 +902,26 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.text !== undefined){
-if(typeof data.text !== "string"){
-const err10 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err10 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.text !== undefined){
+if(typeof data.text !== "string"){
+const err11 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -900,24 +932,24 @@ if(Array.isArray(data3)){
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 if(typeof data3[i0] !== "string"){
-const err11 = {instancePath:instancePath+"/refs/" + i0,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err12 = {instancePath:instancePath+"/refs/" + i0,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err12];
 }
 else {
-vErrors.push(err11);
+vErrors.push(err12);
 }
 errors++;
 }
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/refs",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err13 = {instancePath:instancePath+"/refs",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err12];
+vErrors = [err13];
 }
 else {
-vErrors.push(err12);
+vErrors.push(err13);
 }
 errors++;
 }
@@ -940,19 +972,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-}
-else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err14 = {instancePath:instancePath+"/bindings",schemaPath:"#/properties/bindings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -961,12 +981,37 @@ vErrors.push(err14);
 }
 errors++;
 }
+}
+if(data.group !== undefined){
+let data8 = data.group;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err15 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: schema38.properties.group.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
 validate29.errors = vErrors;
 return errors === 0;
 }
 validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema41 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","number","optional","requirements","gates","params"],"properties":{"id":{"type":"string","pattern":"^(Phase [0-9]+|loop(-[0-9]+)?)$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["phase","loop"]},"number":{"type":["integer","null"],"minimum":0},"optional":{"type":"boolean"},"requirements":{"type":"array","items":{"$ref":"#/$defs/requirement"}},"gates":{"type":"array","items":{"$ref":"#/$defs/gate"}},"params":{"type":"array","items":{"$ref":"#/$defs/param"}}}};
+const schema41 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","number","optional","requirements","gates","params","group","rules"],"properties":{"id":{"type":"string","pattern":"^(Phase [0-9]+|loop(-[0-9]+)?)$"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["phase","loop"]},"number":{"type":["integer","null"],"minimum":0},"optional":{"type":"boolean"},"requirements":{"type":"array","items":{"$ref":"#/$defs/requirement"}},"gates":{"type":"array","items":{"$ref":"#/$defs/gate"}},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"group":{"type":["string","null"]},"rules":{"$ref":"#/$defs/refs"}}};
 const pattern7 = new RegExp("^(Phase [0-9]+|loop(-[0-9]+)?)$", "u");
 const schema43 = {"type":"object","additionalProperties":false,"required":["id","strength","text","refs","source"],"properties":{"id":{"type":["string","null"]},"strength":{"$ref":"#/$defs/strength"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}};
 const schema44 = {"enum":["MUST","MUST NOT","SHOULD","SHOULD NOT","MAY",null]};
@@ -1272,7 +1317,7 @@ return errors === 0;
 }
 validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema47 = {"type":"object","additionalProperties":false,"required":["key","value","raw","source"],"properties":{"key":{"type":"string","pattern":"^[a-z0-9_]+$"},"value":{"$ref":"#/$defs/paramValue"},"raw":{"type":"string"},"source":{"$ref":"#/$defs/source"}}};
+const schema47 = {"type":"object","additionalProperties":false,"required":["key","value","raw","source","origin"],"properties":{"key":{"type":"string","pattern":"^[a-z0-9_]+$"},"value":{"$ref":"#/$defs/paramValue"},"raw":{"type":"string"},"source":{"$ref":"#/$defs/source"},"origin":{"enum":["written","prose","default"]}}};
 const schema48 = {"oneOf":[{"type":"number"},{"type":"string"},{"type":"boolean"},{"type":"array","items":{"type":"string"}},{"type":"object","additionalProperties":false,"required":["min","max"],"properties":{"min":{"type":"number"},"max":{"type":"number"}}},{"type":"object","additionalProperties":false,"required":["columns","rows"],"properties":{"columns":{"type":"array","items":{"type":"string"}},"rows":{"type":"array","items":{"type":"object","additionalProperties":{"type":"string"}}}}}]};
 const pattern8 = new RegExp("^[a-z0-9_]+$", "u");
 
@@ -1327,9 +1372,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-for(const key0 in data){
-if(!((((key0 === "key") || (key0 === "value")) || (key0 === "raw")) || (key0 === "source"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.origin === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "origin"},message:"must have required property '"+"origin"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1338,12 +1382,9 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-if(data.key !== undefined){
-let data0 = data.key;
-if(typeof data0 === "string"){
-if(!pattern8.test(data0)){
-const err5 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9_]+$"},message:"must match pattern \""+"^[a-z0-9_]+$"+"\""};
+for(const key0 in data){
+if(!(((((key0 === "key") || (key0 === "value")) || (key0 === "raw")) || (key0 === "source")) || (key0 === "origin"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1353,13 +1394,27 @@ vErrors.push(err5);
 errors++;
 }
 }
-else {
-const err6 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.key !== undefined){
+let data0 = data.key;
+if(typeof data0 === "string"){
+if(!pattern8.test(data0)){
+const err6 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9_]+$"},message:"must match pattern \""+"^[a-z0-9_]+$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/key",schemaPath:"#/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -1371,12 +1426,12 @@ let valid2 = false;
 let passing0 = null;
 const _errs7 = errors;
 if(!((typeof data1 == "number") && (isFinite(data1)))){
-const err7 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err8 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err8];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err8);
 }
 errors++;
 }
@@ -1387,12 +1442,12 @@ passing0 = 0;
 }
 const _errs9 = errors;
 if(typeof data1 !== "string"){
-const err8 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err9 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err9];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err9);
 }
 errors++;
 }
@@ -1408,12 +1463,12 @@ passing0 = 1;
 }
 const _errs11 = errors;
 if(typeof data1 !== "boolean"){
-const err9 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const err10 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
@@ -1432,24 +1487,24 @@ if(Array.isArray(data1)){
 const len0 = data1.length;
 for(let i0=0; i0<len0; i0++){
 if(typeof data1[i0] !== "string"){
-const err10 = {instancePath:instancePath+"/value/" + i0,schemaPath:"#/$defs/paramValue/oneOf/3/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err11 = {instancePath:instancePath+"/value/" + i0,schemaPath:"#/$defs/paramValue/oneOf/3/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err11];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err11);
 }
 errors++;
 }
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/3/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err12 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/3/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err11];
+vErrors = [err12];
 }
 else {
-vErrors.push(err11);
+vErrors.push(err12);
 }
 errors++;
 }
@@ -1466,17 +1521,7 @@ passing0 = 3;
 const _errs17 = errors;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 if(data1.min === undefined){
-const err12 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/4/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-if(data1.max === undefined){
-const err13 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/4/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'"};
+const err13 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/4/required",keyword:"required",params:{missingProperty: "min"},message:"must have required property '"+"min"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1485,9 +1530,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-for(const key1 in data1){
-if(!((key1 === "min") || (key1 === "max"))){
-const err14 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data1.max === undefined){
+const err14 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/4/required",keyword:"required",params:{missingProperty: "max"},message:"must have required property '"+"max"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1496,11 +1540,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data1.min !== undefined){
-let data3 = data1.min;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err15 = {instancePath:instancePath+"/value/min",schemaPath:"#/$defs/paramValue/oneOf/4/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number"};
+for(const key1 in data1){
+if(!((key1 === "min") || (key1 === "max"))){
+const err15 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1510,10 +1552,10 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data1.max !== undefined){
-let data4 = data1.max;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err16 = {instancePath:instancePath+"/value/max",schemaPath:"#/$defs/paramValue/oneOf/4/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data1.min !== undefined){
+let data3 = data1.min;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err16 = {instancePath:instancePath+"/value/min",schemaPath:"#/$defs/paramValue/oneOf/4/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1523,14 +1565,27 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
-else {
-const err17 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.max !== undefined){
+let data4 = data1.max;
+if(!((typeof data4 == "number") && (isFinite(data4)))){
+const err17 = {instancePath:instancePath+"/value/max",schemaPath:"#/$defs/paramValue/oneOf/4/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err17];
 }
 else {
 vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/4/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
 }
 errors++;
 }
@@ -1548,17 +1603,7 @@ var props0 = true;
 const _errs24 = errors;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 if(data1.columns === undefined){
-const err18 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/5/required",keyword:"required",params:{missingProperty: "columns"},message:"must have required property '"+"columns"+"'"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-if(data1.rows === undefined){
-const err19 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/5/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};
+const err19 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/5/required",keyword:"required",params:{missingProperty: "columns"},message:"must have required property '"+"columns"+"'"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1567,14 +1612,24 @@ vErrors.push(err19);
 }
 errors++;
 }
-for(const key2 in data1){
-if(!((key2 === "columns") || (key2 === "rows"))){
-const err20 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/5/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(data1.rows === undefined){
+const err20 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/5/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};
 if(vErrors === null){
 vErrors = [err20];
 }
 else {
 vErrors.push(err20);
+}
+errors++;
+}
+for(const key2 in data1){
+if(!((key2 === "columns") || (key2 === "rows"))){
+const err21 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/5/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 }
@@ -1585,24 +1640,24 @@ if(Array.isArray(data5)){
 const len1 = data5.length;
 for(let i1=0; i1<len1; i1++){
 if(typeof data5[i1] !== "string"){
-const err21 = {instancePath:instancePath+"/value/columns/" + i1,schemaPath:"#/$defs/paramValue/oneOf/5/properties/columns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err22 = {instancePath:instancePath+"/value/columns/" + i1,schemaPath:"#/$defs/paramValue/oneOf/5/properties/columns/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err21];
+vErrors = [err22];
 }
 else {
-vErrors.push(err21);
+vErrors.push(err22);
 }
 errors++;
 }
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/value/columns",schemaPath:"#/$defs/paramValue/oneOf/5/properties/columns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err23 = {instancePath:instancePath+"/value/columns",schemaPath:"#/$defs/paramValue/oneOf/5/properties/columns/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err22];
+vErrors = [err23];
 }
 else {
-vErrors.push(err22);
+vErrors.push(err23);
 }
 errors++;
 }
@@ -1616,19 +1671,7 @@ let data8 = data7[i2];
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 for(const key3 in data8){
 if(typeof data8[key3] !== "string"){
-const err23 = {instancePath:instancePath+"/value/rows/" + i2+"/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paramValue/oneOf/5/properties/rows/items/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-}
-else {
-const err24 = {instancePath:instancePath+"/value/rows/" + i2,schemaPath:"#/$defs/paramValue/oneOf/5/properties/rows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err24 = {instancePath:instancePath+"/value/rows/" + i2+"/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/paramValue/oneOf/5/properties/rows/items/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1640,7 +1683,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/value/rows",schemaPath:"#/$defs/paramValue/oneOf/5/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err25 = {instancePath:instancePath+"/value/rows/" + i2,schemaPath:"#/$defs/paramValue/oneOf/5/properties/rows/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1652,12 +1695,24 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err26 = {instancePath:instancePath+"/value/rows",schemaPath:"#/$defs/paramValue/oneOf/5/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf/5/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
 }
 errors++;
 }
@@ -1680,12 +1735,12 @@ props0 = true;
 }
 }
 if(!valid2){
-const err27 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err28 = {instancePath:instancePath+"/value",schemaPath:"#/$defs/paramValue/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err27];
+vErrors = [err28];
 }
 else {
-vErrors.push(err27);
+vErrors.push(err28);
 }
 errors++;
 }
@@ -1703,12 +1758,12 @@ vErrors = null;
 }
 if(data.raw !== undefined){
 if(typeof data.raw !== "string"){
-const err28 = {instancePath:instancePath+"/raw",schemaPath:"#/properties/raw/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err29 = {instancePath:instancePath+"/raw",schemaPath:"#/properties/raw/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err28];
+vErrors = [err29];
 }
 else {
-vErrors.push(err28);
+vErrors.push(err29);
 }
 errors++;
 }
@@ -1719,14 +1774,27 @@ vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.error
 errors = vErrors.length;
 }
 }
-}
-else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.origin !== undefined){
+let data12 = data.origin;
+if(!(((data12 === "written") || (data12 === "prose")) || (data12 === "default"))){
+const err30 = {instancePath:instancePath+"/origin",schemaPath:"#/properties/origin/enum",keyword:"enum",params:{allowedValues: schema47.properties.origin.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
-vErrors = [err29];
+vErrors = [err30];
 }
 else {
-vErrors.push(err29);
+vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
 }
 errors++;
 }
@@ -1857,9 +1925,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func1.call(schema41.properties, key0))){
-const err11 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.group === undefined){
+const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1868,12 +1935,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-if(data.id !== undefined){
-let data0 = data.id;
-if(typeof data0 === "string"){
-if(!pattern7.test(data0)){
-const err12 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^(Phase [0-9]+|loop(-[0-9]+)?)$"},message:"must match pattern \""+"^(Phase [0-9]+|loop(-[0-9]+)?)$"+"\""};
+if(data.rules === undefined){
+const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1882,9 +1945,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key0 in data){
+if(!(func1.call(schema41.properties, key0))){
+const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1894,9 +1957,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err14 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(!pattern7.test(data0)){
+const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^(Phase [0-9]+|loop(-[0-9]+)?)$"},message:"must match pattern \""+"^(Phase [0-9]+|loop(-[0-9]+)?)$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1906,14 +1971,37 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.text !== undefined){
-if(typeof data.text !== "string"){
-const err15 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err15 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err16 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.text !== undefined){
+if(typeof data.text !== "string"){
+const err17 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
 }
 errors++;
 }
@@ -1924,24 +2012,24 @@ if(Array.isArray(data3)){
 const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 if(typeof data3[i0] !== "string"){
-const err16 = {instancePath:instancePath+"/refs/" + i0,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err18 = {instancePath:instancePath+"/refs/" + i0,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err18];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err18);
 }
 errors++;
 }
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/refs",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err19 = {instancePath:instancePath+"/refs",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err19];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err19);
 }
 errors++;
 }
@@ -1955,31 +2043,7 @@ errors = vErrors.length;
 if(data.kind !== undefined){
 let data6 = data.kind;
 if(!((data6 === "phase") || (data6 === "loop"))){
-const err18 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema41.properties.kind.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data.number !== undefined){
-let data7 = data.number;
-if((!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))) && (data7 !== null)){
-const err19 = {instancePath:instancePath+"/number",schemaPath:"#/properties/number/type",keyword:"type",params:{type: schema41.properties.number.type},message:"must be integer,null"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 < 0 || isNaN(data7)){
-const err20 = {instancePath:instancePath+"/number",schemaPath:"#/properties/number/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err20 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema41.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1989,15 +2053,39 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-if(data.optional !== undefined){
-if(typeof data.optional !== "boolean"){
-const err21 = {instancePath:instancePath+"/optional",schemaPath:"#/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data.number !== undefined){
+let data7 = data.number;
+if((!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))) && (data7 !== null)){
+const err21 = {instancePath:instancePath+"/number",schemaPath:"#/properties/number/type",keyword:"type",params:{type: schema41.properties.number.type},message:"must be integer,null"};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err22 = {instancePath:instancePath+"/number",schemaPath:"#/properties/number/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+if(data.optional !== undefined){
+if(typeof data.optional !== "boolean"){
+const err23 = {instancePath:instancePath+"/optional",schemaPath:"#/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
 }
 errors++;
 }
@@ -2014,12 +2102,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/requirements",schemaPath:"#/properties/requirements/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err24 = {instancePath:instancePath+"/requirements",schemaPath:"#/properties/requirements/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err22];
+vErrors = [err24];
 }
 else {
-vErrors.push(err22);
+vErrors.push(err24);
 }
 errors++;
 }
@@ -2036,12 +2124,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err25 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err23];
+vErrors = [err25];
 }
 else {
-vErrors.push(err23);
+vErrors.push(err25);
 }
 errors++;
 }
@@ -2058,24 +2146,65 @@ errors = vErrors.length;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err26 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err24];
+vErrors = [err26];
 }
 else {
-vErrors.push(err24);
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.group !== undefined){
+let data15 = data.group;
+if((typeof data15 !== "string") && (data15 !== null)){
+const err27 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: schema41.properties.group.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.rules !== undefined){
+let data16 = data.rules;
+if(Array.isArray(data16)){
+const len4 = data16.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data16[i4] !== "string"){
+const err28 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
 }
 }
 else {
-const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err29 = {instancePath:instancePath+"/rules",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err25];
+vErrors = [err29];
 }
 else {
-vErrors.push(err25);
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -2084,7 +2213,7 @@ return errors === 0;
 }
 validate35.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema49 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","strength","params"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"strength":{"$ref":"#/$defs/strength"},"params":{"type":"array","items":{"$ref":"#/$defs/param"}}}};
+const schema50 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","strength","params","group"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"strength":{"$ref":"#/$defs/strength"},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"group":{"type":["string","null"]}}};
 
 function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2167,238 +2296,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "text")) || (key0 === "refs")) || (key0 === "source")) || (key0 === "strength")) || (key0 === "params"))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.id !== undefined){
-let data0 = data.id;
-if(typeof data0 === "string"){
-if(!pattern5.test(data0)){
-const err8 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-else {
-const err9 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err10 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.text !== undefined){
-if(typeof data.text !== "string"){
-const err11 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.refs !== undefined){
-let data3 = data.refs;
-if(Array.isArray(data3)){
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data3[i0] !== "string"){
-const err12 = {instancePath:instancePath+"/refs/" + i0,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/refs",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-if(data.source !== undefined){
-if(!(validate22(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
-errors = vErrors.length;
-}
-}
-if(data.strength !== undefined){
-let data6 = data.strength;
-if(!((((((data6 === "MUST") || (data6 === "MUST NOT")) || (data6 === "SHOULD")) || (data6 === "SHOULD NOT")) || (data6 === "MAY")) || (data6 === null))){
-const err14 = {instancePath:instancePath+"/strength",schemaPath:"#/$defs/strength/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-if(data.params !== undefined){
-let data7 = data.params;
-if(Array.isArray(data7)){
-const len1 = data7.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate43(data7[i1], {instancePath:instancePath+"/params/" + i1,parentData:data7,parentDataProperty:i1,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-validate47.errors = vErrors;
-return errors === 0;
-}
-validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema52 = {"type":"object","additionalProperties":false,"required":["guards","text","source"],"properties":{"guards":{"type":"array","items":{"$ref":"#/$defs/guard"}},"text":{"type":"string"},"source":{"oneOf":[{"$ref":"#/$defs/source"},{"type":"null"}]}}};
-const schema53 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","params","defaulted"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"defaulted":{"type":"array","items":{"type":"string"}}}};
-
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate52.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.id === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.title === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-if(data.text === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-if(data.refs === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "refs"},message:"must have required property '"+"refs"+"'"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-if(data.source === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-if(data.kind === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-if(data.params === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "params"},message:"must have required property '"+"params"+"'"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-if(data.defaulted === undefined){
-const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "defaulted"},message:"must have required property '"+"defaulted"+"'"};
+if(data.group === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2408,7 +2307,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "id") || (key0 === "title")) || (key0 === "text")) || (key0 === "refs")) || (key0 === "source")) || (key0 === "kind")) || (key0 === "params")) || (key0 === "defaulted"))){
+if(!((((((((key0 === "id") || (key0 === "title")) || (key0 === "text")) || (key0 === "refs")) || (key0 === "source")) || (key0 === "strength")) || (key0 === "params")) || (key0 === "group"))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -2502,10 +2401,10 @@ vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.error
 errors = vErrors.length;
 }
 }
-if(data.kind !== undefined){
-let data6 = data.kind;
-if(!((((((((((data6 === "bounded-iteration") || (data6 === "repetition")) || (data6 === "continuation")) || (data6 === "malformed-action")) || (data6 === "output-truncation")) || (data6 === "compaction")) || (data6 === "approval")) || (data6 === "effort-probing")) || (data6 === "research-budget")) || (data6 === "other"))){
-const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema53.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data.strength !== undefined){
+let data6 = data.strength;
+if(!((((((data6 === "MUST") || (data6 === "MUST NOT")) || (data6 === "SHOULD")) || (data6 === "SHOULD NOT")) || (data6 === "MAY")) || (data6 === null))){
+const err15 = {instancePath:instancePath+"/strength",schemaPath:"#/$defs/strength/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2537,13 +2436,10 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.defaulted !== undefined){
-let data9 = data.defaulted;
-if(Array.isArray(data9)){
-const len2 = data9.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data9[i2] !== "string"){
-const err17 = {instancePath:instancePath+"/defaulted/" + i2,schemaPath:"#/properties/defaulted/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.group !== undefined){
+let data9 = data.group;
+if((typeof data9 !== "string") && (data9 !== null)){
+const err17 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: schema50.properties.group.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2555,7 +2451,261 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/defaulted",schemaPath:"#/properties/defaulted/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+validate47.errors = vErrors;
+return errors === 0;
+}
+validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema53 = {"type":"object","additionalProperties":false,"required":["guards","text","source"],"properties":{"guards":{"type":"array","items":{"$ref":"#/$defs/guard"}},"text":{"type":"string"},"source":{"oneOf":[{"$ref":"#/$defs/source"},{"type":"null"}]}}};
+const schema54 = {"type":"object","additionalProperties":false,"required":["id","title","text","refs","source","kind","params","defaulted","group"],"properties":{"id":{"type":"string","pattern":"\\S"},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"},"kind":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"params":{"type":"array","items":{"$ref":"#/$defs/param"}},"defaulted":{"type":"array","items":{"type":"string"}},"group":{"type":["string","null"]}}};
+
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate52.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.title === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.text === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.refs === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "refs"},message:"must have required property '"+"refs"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.source === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.params === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "params"},message:"must have required property '"+"params"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data.defaulted === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "defaulted"},message:"must have required property '"+"defaulted"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data.group === undefined){
+const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func1.call(schema54.properties, key0))){
+const err9 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data0 = data.id;
+if(typeof data0 === "string"){
+if(!pattern5.test(data0)){
+const err10 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err12 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.text !== undefined){
+if(typeof data.text !== "string"){
+const err13 = {instancePath:instancePath+"/text",schemaPath:"#/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.refs !== undefined){
+let data3 = data.refs;
+if(Array.isArray(data3)){
+const len0 = data3.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data3[i0] !== "string"){
+const err14 = {instancePath:instancePath+"/refs/" + i0,schemaPath:"#/$defs/refs/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/refs",schemaPath:"#/$defs/refs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+if(!(validate22(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+if(data.kind !== undefined){
+let data6 = data.kind;
+if(!((((((((((data6 === "bounded-iteration") || (data6 === "repetition")) || (data6 === "continuation")) || (data6 === "malformed-action")) || (data6 === "output-truncation")) || (data6 === "compaction")) || (data6 === "approval")) || (data6 === "effort-probing")) || (data6 === "research-budget")) || (data6 === "other"))){
+const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema54.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.params !== undefined){
+let data7 = data.params;
+if(Array.isArray(data7)){
+const len1 = data7.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate43(data7[i1], {instancePath:instancePath+"/params/" + i1,parentData:data7,parentDataProperty:i1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.defaulted !== undefined){
+let data9 = data.defaulted;
+if(Array.isArray(data9)){
+const len2 = data9.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data9[i2] !== "string"){
+const err18 = {instancePath:instancePath+"/defaulted/" + i2,schemaPath:"#/properties/defaulted/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2567,12 +2717,37 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err19 = {instancePath:instancePath+"/defaulted",schemaPath:"#/properties/defaulted/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err19];
 }
 else {
 vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.group !== undefined){
+let data11 = data.group;
+if((typeof data11 !== "string") && (data11 !== null)){
+const err20 = {instancePath:instancePath+"/group",schemaPath:"#/properties/group/type",keyword:"type",params:{type: schema54.properties.group.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 }
@@ -2744,7 +2919,7 @@ return errors === 0;
 }
 validate51.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema55 = {"type":"object","additionalProperties":false,"required":["name","text","refs","source"],"properties":{"name":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}};
+const schema56 = {"type":"object","additionalProperties":false,"required":["name","text","refs","source"],"properties":{"name":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}};
 
 function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2883,7 +3058,7 @@ return errors === 0;
 }
 validate58.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema57 = {"type":"object","additionalProperties":false,"required":["id","text","refs","source"],"properties":{"id":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}};
+const schema58 = {"type":"object","additionalProperties":false,"required":["id","text","refs","source"],"properties":{"id":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}};
 
 function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3022,7 +3197,7 @@ return errors === 0;
 }
 validate61.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema59 = {"type":"object","additionalProperties":false,"required":["kind","title","text","refs","source"],"properties":{"kind":{"enum":["overview","realization","unknown"]},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}};
+const schema60 = {"type":"object","additionalProperties":false,"required":["kind","title","text","refs","source"],"properties":{"kind":{"enum":["overview","prose","documentation","realization","unknown"]},"title":{"type":"string"},"text":{"type":"string"},"refs":{"$ref":"#/$defs/refs"},"source":{"$ref":"#/$defs/source"}}};
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -3099,8 +3274,8 @@ errors++;
 }
 if(data.kind !== undefined){
 let data0 = data.kind;
-if(!(((data0 === "overview") || (data0 === "realization")) || (data0 === "unknown"))){
-const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema59.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(!(((((data0 === "overview") || (data0 === "prose")) || (data0 === "documentation")) || (data0 === "realization")) || (data0 === "unknown"))){
+const err6 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema60.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3183,6 +3358,175 @@ validate64.errors = vErrors;
 return errors === 0;
 }
 validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema62 = {"type":"object","additionalProperties":false,"required":["title","number","depth","kind","source"],"properties":{"title":{"type":"string"},"number":{"type":["string","null"]},"depth":{"type":"integer","minimum":1,"maximum":6},"kind":{"type":"string"},"source":{"$ref":"#/$defs/source"}}};
+
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate67.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.title === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.number === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "number"},message:"must have required property '"+"number"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.depth === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "depth"},message:"must have required property '"+"depth"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.source === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((key0 === "title") || (key0 === "number")) || (key0 === "depth")) || (key0 === "kind")) || (key0 === "source"))){
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err6 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.number !== undefined){
+let data1 = data.number;
+if((typeof data1 !== "string") && (data1 !== null)){
+const err7 = {instancePath:instancePath+"/number",schemaPath:"#/properties/number/type",keyword:"type",params:{type: schema62.properties.number.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.depth !== undefined){
+let data2 = data.depth;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if((typeof data2 == "number") && (isFinite(data2))){
+if(data2 > 6 || isNaN(data2)){
+const err9 = {instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/maximum",keyword:"maximum",params:{comparison: "<=", limit: 6},message:"must be <= 6"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data2 < 1 || isNaN(data2)){
+const err10 = {instancePath:instancePath+"/depth",schemaPath:"#/properties/depth/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+if(data.kind !== undefined){
+if(typeof data.kind !== "string"){
+const err11 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+if(!(validate22(data.source, {instancePath:instancePath+"/source",parentData:data,parentDataProperty:"source",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate67.errors = vErrors;
+return errors === 0;
+}
+validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -3337,9 +3681,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func1.call(schema31.properties, key0))){
-const err14 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.sections === undefined){
+const err14 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "sections"},message:"must have required property '"+"sections"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3348,10 +3691,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data.irVersion !== undefined){
-if(1 !== data.irVersion){
-const err15 = {instancePath:instancePath+"/irVersion",schemaPath:"#/properties/irVersion/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
+for(const key0 in data){
+if(!(func1.call(schema31.properties, key0))){
+const err15 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3361,11 +3703,9 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.name !== undefined){
-let data1 = data.name;
-if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
-const err16 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"+"\""};
+if(data.irVersion !== undefined){
+if(1 !== data.irVersion){
+const err16 = {instancePath:instancePath+"/irVersion",schemaPath:"#/properties/irVersion/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3375,8 +3715,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.name !== undefined){
+let data1 = data.name;
+if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+const err17 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"},message:"must match pattern \""+"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3386,9 +3729,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.title !== undefined){
-if(typeof data.title !== "string"){
-const err18 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err18 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3398,15 +3740,27 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.version !== undefined){
-let data3 = data.version;
-if((typeof data3 !== "string") && (data3 !== null)){
-const err19 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema31.properties.version.type},message:"must be string,null"};
+if(data.title !== undefined){
+if(typeof data.title !== "string"){
+const err19 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
 else {
 vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.version !== undefined){
+let data3 = data.version;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err20 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: schema31.properties.version.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
 }
 errors++;
 }
@@ -3423,12 +3777,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err21 = {instancePath:instancePath+"/params",schemaPath:"#/properties/params/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err20];
+vErrors = [err21];
 }
 else {
-vErrors.push(err20);
+vErrors.push(err21);
 }
 errors++;
 }
@@ -3445,12 +3799,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/principles",schemaPath:"#/properties/principles/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err22 = {instancePath:instancePath+"/principles",schemaPath:"#/properties/principles/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err21];
+vErrors = [err22];
 }
 else {
-vErrors.push(err21);
+vErrors.push(err22);
 }
 errors++;
 }
@@ -3467,12 +3821,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err23 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err22];
+vErrors = [err23];
 }
 else {
-vErrors.push(err22);
+vErrors.push(err23);
 }
 errors++;
 }
@@ -3489,12 +3843,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err24 = {instancePath:instancePath+"/capabilities",schemaPath:"#/properties/capabilities/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err23];
+vErrors = [err24];
 }
 else {
-vErrors.push(err23);
+vErrors.push(err24);
 }
 errors++;
 }
@@ -3511,12 +3865,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err25 = {instancePath:instancePath+"/phases",schemaPath:"#/properties/phases/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err24];
+vErrors = [err25];
 }
 else {
-vErrors.push(err24);
+vErrors.push(err25);
 }
 errors++;
 }
@@ -3533,12 +3887,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err26 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err25];
+vErrors = [err26];
 }
 else {
-vErrors.push(err25);
+vErrors.push(err26);
 }
 errors++;
 }
@@ -3561,12 +3915,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err27 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err26];
+vErrors = [err27];
 }
 else {
-vErrors.push(err26);
+vErrors.push(err27);
 }
 errors++;
 }
@@ -3583,12 +3937,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err28 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err27];
+vErrors = [err28];
 }
 else {
-vErrors.push(err27);
+vErrors.push(err28);
 }
 errors++;
 }
@@ -3605,24 +3959,46 @@ errors = vErrors.length;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/docs",schemaPath:"#/properties/docs/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err29 = {instancePath:instancePath+"/docs",schemaPath:"#/properties/docs/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err28];
+vErrors = [err29];
 }
 else {
-vErrors.push(err28);
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.sections !== undefined){
+let data23 = data.sections;
+if(Array.isArray(data23)){
+const len9 = data23.length;
+for(let i9=0; i9<len9; i9++){
+if(!(validate67(data23[i9], {instancePath:instancePath+"/sections/" + i9,parentData:data23,parentDataProperty:i9,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/sections",schemaPath:"#/properties/sections/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
 }
 }
 else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err29];
+vErrors = [err31];
 }
 else {
-vErrors.push(err29);
+vErrors.push(err31);
 }
 errors++;
 }

@@ -1,10 +1,12 @@
-import type { Heading, ListItem, Paragraph, PhrasingContent, RootContent, TableRow } from "mdast";
+import type { Heading, ListItem, Node, Paragraph, PhrasingContent, RootContent, Table, TableRow } from "mdast";
 import { toString } from "mdast-util-to-string";
 import type { Source } from "../ir.js";
+import { trimTitle } from "./heading.js";
 import { sourceOf } from "./source.js";
-import { blockText, squash } from "./text.js";
+import { blockText, refText, squash } from "./text.js";
+import type { SectionNode } from "./tree.js";
 
-/** One identified element as written: a list item, a `###` block or a table row. */
+/** One element as written: a list item, a paragraph, a heading with its blocks, or a table row. */
 export interface Item {
   id: string | null;
   /** Words in parentheses after the id: `R3 (SHOULD).` → `SHOULD`. */
@@ -13,35 +15,56 @@ export interface Item {
   text: string;
   /** Block nodes of the item after its lead paragraph (for gates, params). */
   blocks: RootContent[];
+  /** The words references are looked for in (inline code left out). */
+  refText: string;
   source: Source;
+  /** The title of the sub-heading the item stands under, if any. */
+  group: string | null;
+  from: "list" | "paragraph" | "heading" | "row";
 }
 
-const ID = String.raw`(?:§\s*)?([PCRD]\d+|Phase\s+\d+|\d+(?:\.\d+)+)`;
-// The id, an optional "(MUST)" qualifier, then one of . : — – or a spaced hyphen.
-const LEAD = new RegExp(String.raw`^\s*${ID}(?:\s*\(([^)]*)\))?(?:\s*[.:—–]|\s+-\s|\s+|$)\s*`);
+/**
+ * Id shapes a section accepts at the start of its items: the kind's letter (`R12`), a multi-letter
+ * family with a hyphen (`SR-1`, `REQ-004`), and, where `numeric` is set, a clause number (`6.1`).
+ */
+export interface IdShape {
+  letters: string;
+  numeric?: boolean;
+}
+
+const SEPARATOR = String.raw`(?:\s*\(([^)]{0,40})\))?(?:\s*[.:—–)]|\s+-\s|\s+|$)\s*`;
+const leadCache = new Map<string, RegExp>();
+
+function leadPattern(shape: IdShape): RegExp {
+  const key = `${shape.letters}|${shape.numeric ? 1 : 0}`;
+  let pattern = leadCache.get(key);
+  if (!pattern) {
+    const forms = [`[${shape.letters}]\\d{1,4}`, "[A-Z]{2,5}-\\d{1,4}"];
+    if (shape.numeric) forms.push("\\d{1,3}(?:\\.\\d{1,3})+");
+    pattern = new RegExp(`^\\s*(?:§\\s*)?(${forms.join("|")})(?![\\w.]\\w)${SEPARATOR}`);
+    leadCache.set(key, pattern);
+  }
+  return pattern;
+}
 
 /** Split `R7 (MUST). Recover in order.` into id, qualifier and the rest. */
-export function splitId(text: string): { id: string | null; qualifier: string | null; rest: string } {
-  const match = LEAD.exec(text);
+export function splitId(text: string, shape: IdShape): { id: string | null; qualifier: string | null; rest: string } {
+  const match = leadPattern(shape).exec(text);
   if (!match) return { id: null, qualifier: null, rest: text.trim() };
-  return { id: match[1].replace(/\s+/g, " "), qualifier: match[2]?.trim() ?? null, rest: text.slice(match[0].length).trim() };
-}
-
-function trimTitle(text: string): string {
-  return text.trim().replace(/[.:—–-]+$/, "").trim();
+  return { id: match[1], qualifier: match[2]?.trim() ?? null, rest: text.slice(match[0].length).trim() };
 }
 
 /** Title from a bold lead (`**R1. Persist.** Body`), else the first short sentence. */
-function leadParts(paragraph: Paragraph): { id: string | null; qualifier: string | null; title: string; text: string } {
+function leadParts(paragraph: Paragraph, shape: IdShape): { id: string | null; qualifier: string | null; title: string; text: string } {
   const [first, ...rest] = paragraph.children;
   if (first && first.type === "strong") {
-    const { id, qualifier, rest: title } = splitId(squash(toString(first)));
-    const restText = squash(toString({ type: "paragraph", children: rest as PhrasingContent[] }));
+    const { id, qualifier, rest: title } = splitId(squash(toString(first)), shape);
+    const restText = squash(toString({ type: "paragraph", children: rest as PhrasingContent[] })).replace(/^[.:—–-]\s*/, "");
     // "**R1.** Persist everything." — the bold holds only the id; the title is the first sentence.
-    if (title === "") return { id, qualifier, ...sentenceSplit(restText.replace(/^[.:—–-]\s*/, "")) };
-    return { id, qualifier, title: trimTitle(title), text: restText.replace(/^[.:—–-]\s*/, "") };
+    if (title === "") return { id, qualifier, ...sentenceSplit(restText) };
+    return { id, qualifier, title: trimTitle(title), text: restText };
   }
-  const { id, qualifier, rest: body } = splitId(squash(toString(paragraph)));
+  const { id, qualifier, rest: body } = splitId(squash(toString(paragraph)), shape);
   return { id, qualifier, ...sentenceSplit(body) };
 }
 
@@ -51,66 +74,105 @@ function sentenceSplit(text: string): { title: string; text: string } {
   return { title: trimTitle(match[1]), text: match[2].trim() };
 }
 
-/** A list item as an element. */
-export function itemFromListItem(item: ListItem): Item {
+/** A list item as an item. */
+export function itemFromListItem(item: ListItem, shape: IdShape, group: string | null): Item {
   const [lead, ...blocks] = item.children;
-  const source = sourceOf(item);
-  if (!lead || lead.type !== "paragraph") return { id: null, qualifier: null, title: "", text: blockText(item.children), blocks: item.children, source };
-  const parts = leadParts(lead);
-  const text = [parts.text, blockText(blocks)].filter(Boolean).join("\n");
-  return { ...parts, text, blocks, source };
+  const base = { refText: refText(item.children), source: sourceOf(item), group, from: "list" as const };
+  if (!lead || lead.type !== "paragraph") return { id: null, qualifier: null, title: "", text: blockText(item.children), blocks: item.children, ...base };
+  const parts = leadParts(lead, shape);
+  return { ...parts, text: [parts.text, blockText(blocks)].filter(Boolean).join("\n"), blocks, ...base };
 }
 
-/** A `###` heading and its blocks as an element. */
-export function itemFromHeading(heading: Heading, children: RootContent[]): Item {
-  const { id, qualifier, rest } = splitId(toString(heading));
-  const last = children.at(-1) ?? heading;
-  const end = sourceOf(last).end;
+/** A paragraph that opens with an id (`**R1** — …`, `R3: …`) as an item; null when it has none. */
+export function itemFromParagraph(paragraph: Paragraph, shape: IdShape, group: string | null): Item | null {
+  const parts = leadParts(paragraph, shape);
+  if (parts.id === null) return null;
+  return { ...parts, blocks: [], refText: refText([paragraph]), source: sourceOf(paragraph), group, from: "paragraph" };
+}
+
+/** A paragraph without an id as an item (rules written as plain paragraphs). */
+export function itemFromPlainParagraph(paragraph: Paragraph, group: string | null): Item {
+  // `6.1 The operator SHALL …`: an ISO clause number is layout, not part of the rule.
+  const parts = sentenceSplit(squash(toString(paragraph)).replace(/^\d{1,3}(?:\.\d{1,3})+\s+/, ""));
+  return { id: null, qualifier: null, ...parts, blocks: [], refText: refText([paragraph]), source: sourceOf(paragraph), group, from: "paragraph" };
+}
+
+/** A heading with its blocks (and every block of its sub-headings) as an item. */
+export function itemFromHeading(section: SectionNode, shape: IdShape, group: string | null): Item {
+  const { id, qualifier, rest } = splitId(toString(section.heading), shape);
+  const nodes = sectionNodes(section).slice(1);
+  const last = nodes.at(-1) ?? section.heading;
   return {
     id,
     qualifier,
     title: trimTitle(rest),
-    text: blockText(children),
-    blocks: children,
-    source: { start: sourceOf(heading).start, end },
+    text: blockText(nodes),
+    blocks: nodes,
+    refText: refText(nodes),
+    source: { start: sourceOf(section.heading).start, end: sourceOf(last).end },
+    group,
+    from: "heading",
   };
 }
 
-/** A table row whose first cell holds the id: `| C4 | Citation graph | … |`. */
-export function itemFromRow(row: TableRow, columns: string[]): Item {
-  const cells = row.children.map((cell) => toString(cell).trim());
-  const { id, qualifier, rest } = splitId(cells[0] ?? "");
-  const title = rest || cells[1] || "";
-  const body = cells
-    .slice(rest ? 1 : 2)
-    .map((cell, index) => (cell ? `${columns[index + (rest ? 1 : 2)] ?? ""}: ${cell}` : ""))
-    .filter(Boolean)
-    .join("\n");
-  return { id, qualifier, title: trimTitle(title), text: body, blocks: [], source: sourceOf(row) };
-}
-
-/** Every element of a section, from its top-level list items, `###` blocks and table rows. */
-export function itemsOf(children: readonly RootContent[]): Item[] {
-  const items: Item[] = [];
-  let block: { heading: Heading; children: RootContent[] } | null = null;
-  const flush = (): void => {
-    if (block) items.push(itemFromHeading(block.heading, block.children));
-    block = null;
-  };
-  for (const node of children) {
-    if (node.type === "heading" && node.depth >= 3) {
-      flush();
-      block = { heading: node, children: [] };
-    } else if (block) {
-      block.children.push(node);
-    } else if (node.type === "list") {
-      items.push(...node.children.map(itemFromListItem));
-    } else if (node.type === "table") {
-      const [header, ...rows] = node.children;
-      const columns = header ? header.children.map((cell) => toString(cell).trim()) : [];
-      items.push(...rows.map((row) => itemFromRow(row, columns)));
-    }
+/** A section's heading and every node below it, sub-headings included, in document order. */
+export function sectionNodes(section: SectionNode): RootContent[] {
+  const out: RootContent[] = [];
+  const pending: SectionNode[] = [section];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    out.push(next.heading, ...next.blocks);
+    for (let index = next.children.length - 1; index >= 0; index--) pending.push(next.children[index]);
   }
-  flush();
-  return items;
+  return out;
 }
+
+/** Header names of an id column. */
+const ID_COLUMNS = /^(?:#|id|no\.?|ref|key|nr\.?)$/i;
+
+/** The column of a table that holds ids, or -1. */
+export function idColumn(table: Table, shape: IdShape): number {
+  const header = table.children[0];
+  if (!header) return -1;
+  const named = header.children.findIndex((cell) => ID_COLUMNS.test(toString(cell).trim()));
+  if (named >= 0) return named;
+  const rows = table.children.slice(1);
+  const allIds = rows.length > 0 && rows.every((row) => splitId(toString(row.children[0] ?? { type: "text", value: "" }).trim(), shape).id !== null);
+  return allIds ? 0 : -1;
+}
+
+/** Cell texts of a row. */
+export function cellTexts(row: TableRow): string[] {
+  return row.children.map((cell) => squash(toString(cell)));
+}
+
+/** Header names of the column that holds an item's title. */
+const TITLE_COLUMNS = /^(?:name|title|capability|capabilities|tool|tools|rule|principle|statement|requirement|criterion|role|step)s?$/i;
+
+/**
+ * A table row as an item: the id from `idAt` (-1: none), the title from a column named like one
+ * (else the first other column), and the other cells as `Column: value` lines sorted by column, so
+ * reordering a table's columns changes nothing.
+ */
+export function itemFromRow(row: TableRow, columns: string[], idAt: number, shape: IdShape, group: string | null): Item {
+  const cells = cellTexts(row);
+  const idCell = idAt >= 0 ? cells[idAt] ?? "" : "";
+  const { id, qualifier, rest } = idAt >= 0 ? splitId(idCell, shape) : { id: null, qualifier: null, rest: "" };
+  const others = cells.map((cell, index) => ({ cell, column: columns[index] ?? "", index })).filter((entry) => entry.index !== idAt);
+  const named = others.find((entry) => TITLE_COLUMNS.test(entry.column.trim()) && entry.cell !== "");
+  const titleEntry = rest ? null : named ?? others.find((entry) => entry.cell !== "") ?? null;
+  const title = rest || titleEntry?.cell || "";
+  const text = others
+    .filter((entry) => entry !== titleEntry && entry.cell !== "")
+    .map((entry) => `${entry.column}: ${entry.cell}`)
+    .sort()
+    .join("\n");
+  return { id, qualifier, title: trimTitle(title), text, blocks: [], refText: refText(row.children), source: sourceOf(row), group, from: "row" };
+}
+
+/** Whether a node is layout only (a rule line, an HTML comment): it carries no meaning. */
+export function isLayout(node: Node): boolean {
+  return node.type === "thematicBreak" || (node.type === "html" && /^\s*<!--[\s\S]*-->\s*$/.test((node as unknown as { value: string }).value)) || node.type === "definition";
+}
+
+export type { Heading };

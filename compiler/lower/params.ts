@@ -15,7 +15,7 @@ export function paramFromItem(item: ListItem): Param | null {
   const text = toString(first);
   const match = KEY_VALUE.exec(text);
   if (!match || match[2].length > 80) return null;
-  return { key: snakeKey(match[1]), value: parseValue(match[2]), raw: match[2], source: sourceOf(item) };
+  return { key: snakeKey(match[1]), value: parseValue(match[2]), raw: match[2], source: sourceOf(item), origin: "written" };
 }
 
 function cellTexts(row: Table["children"][number]): string[] {
@@ -30,7 +30,7 @@ export function paramsFromTable(table: Table): Param[] {
   if (columns.length === 2 && KEY_VALUE_HEADERS.has(snakeKey(columns[0]))) {
     return rows.map((row) => {
       const [key, raw = ""] = cellTexts(row);
-      return { key: snakeKey(key), value: parseValue(raw), raw, source: sourceOf(row) };
+      return { key: snakeKey(key), value: parseValue(raw), raw, source: sourceOf(row), origin: "written" };
     });
   }
   const value: TableValue = {
@@ -41,13 +41,13 @@ export function paramsFromTable(table: Table): Param[] {
     }),
   };
   const key = `${snakeKey(columns[columns.length - 1])}_by_${snakeKey(columns[0])}`;
-  return [{ key, value, raw: "", source: sourceOf(table) }];
+  return [{ key, value, raw: "", source: sourceOf(table), origin: "written" }];
 }
 
 /** An ordered list is an order of steps (the OOM recovery order). */
 export function paramFromOrderedList(list: List): Param {
   const steps = list.children.map((item) => toString(item).trim());
-  return { key: "order", value: steps, raw: steps.join("; "), source: sourceOf(list) };
+  return { key: "order", value: steps, raw: steps.join("; "), source: sourceOf(list), origin: "written" };
 }
 
 /** Every parameter among `nodes`: key/value items, tables and ordered lists. */

@@ -34,3 +34,27 @@ function nodeText(node: RootContent | Node): string {
 export function squash(text: string): string {
   return text.replace(/[ \t]*\r?\n[ \t]*/g, " ").trim();
 }
+
+/**
+ * The words of `nodes` in which references are looked for: text only, with inline code, code
+ * blocks and HTML left out (`R7` in backticks names a thing, it does not refer to rule R7).
+ * Iterative, so nesting depth costs no stack.
+ */
+export function refText(nodes: readonly (RootContent | Node)[]): string {
+  const parts: string[] = [];
+  const pending: Node[] = [...nodes].reverse();
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (node.type === "inlineCode" || node.type === "code" || node.type === "html" || node.type === "yaml") {
+      parts.push(" ");
+      continue;
+    }
+    if ("value" in node && typeof node.value === "string") parts.push(node.value);
+    const children = (node as Partial<Parent>).children;
+    if (children) {
+      parts.push(" ");
+      for (let index = children.length - 1; index >= 0; index--) pending.push(children[index]);
+    }
+  }
+  return parts.join("").replace(/\s+/g, " ");
+}

@@ -1,11 +1,13 @@
 import type { Guard, GuardKind, ParamValue, SpecIR } from "../ir.js";
 import type { ResolvedContract } from "../pipeline.js";
 
-function guardParam(ir: SpecIR, kind: GuardKind, key: string): { value: ParamValue; origin: "spec" | "default" } | null {
+type Origin = ResolvedContract["origin"][string];
+
+function guardParam(ir: SpecIR, kind: GuardKind, key: string): { value: ParamValue; origin: Origin } | null {
   const guard: Guard | undefined = ir.contract.guards.find((candidate) => candidate.kind === kind);
   const param = guard?.params.find((candidate) => candidate.key === key);
   if (!guard || !param) return null;
-  return { value: param.value, origin: guard.defaulted.includes(key) ? "default" : "spec" };
+  return { value: param.value, origin: param.origin === "written" ? "spec" : param.origin };
 }
 
 /** Resolve every number of the control contract: the spec's value, else the documented default. */
@@ -20,9 +22,12 @@ export function resolveContract(ir: SpecIR): ResolvedContract {
   const cycle = guardParam(ir, "repetition", "cycle_length");
   const range = cycle && typeof cycle.value === "object" && !Array.isArray(cycle.value) && "min" in cycle.value ? cycle.value : null;
   origin.cycleLength = range ? cycle!.origin : "default";
+  // The run parameter's default is the cap unless the contract states a tighter one: never looser.
   const capParam = ir.params.find((param) => param.name === "cost_cap_usd" && typeof param.default === "number");
-  const costCapUsd = capParam ? (capParam.default as number) : number("costCapUsd", "approval", "cost_cap_usd", 10);
-  if (capParam) origin.costCapUsd = "spec";
+  const guardCap = number("costCapUsd", "approval", "cost_cap_usd", 10);
+  const capDefault = capParam ? (capParam.default as number) : null;
+  const costCapUsd = capDefault !== null && (origin.costCapUsd === "default" || capDefault <= guardCap) ? capDefault : guardCap;
+  if (capDefault !== null && costCapUsd === capDefault) origin.costCapUsd = "spec";
   return {
     maxIterations: number("maxIterations", "bounded-iteration", "max_iterations", 300),
     maxRetries: number("maxRetries", "bounded-iteration", "max_retries", 3),

@@ -48,5 +48,6 @@ export function matches(features: PhaseFeatures, match: PhaseMatch, previousKind
 /** The skills of `capabilities` that the profile knows, sorted. */
 export function knownSkills(capabilities: Capability[], profile: Profile): string[] {
   const skills = new Set(capabilities.flatMap((capability) => capability.bindings.flatMap((binding) => binding.skills)));
-  return [...skills].filter((skill) => skill in profile.skills).sort();
+  // Own keys only: a skill named `toString` must not find Object.prototype.toString.
+  return [...skills].filter((skill) => Object.hasOwn(profile.skills, skill)).sort();
 }

@@ -101,7 +101,8 @@ function literalValue(node: AnyNode): unknown {
   const object: Record<string, unknown> = {};
   for (const property of node.properties as AnyNode[]) {
     const key = property.key as AnyNode;
-    object[String(key.type === "Identifier" ? key.name : key.value)] = literalValue(property.value as AnyNode);
+    // defineProperty: a `"__proto__"` key (a parameter named in the spec) must stay an own key.
+    Object.defineProperty(object, String(key.type === "Identifier" ? key.name : key.value), { value: literalValue(property.value as AnyNode), enumerable: true, writable: true, configurable: true });
   }
   return object;
 }

@@ -2595,12 +2595,12 @@ const PIPELINE = {
       "costCapUsd": "spec",
       "cycleLength": "default",
       "cycleRepeats": "default",
-      "identicalStreak": "default",
+      "identicalStreak": "prose",
       "malformedStreak": "default",
       "maxIterations": "spec",
       "maxRetries": "spec",
       "researchMaxSteps": "default",
-      "window": "default"
+      "window": "prose"
     },
     "repetition": {
       "cycleMaxLength": 5,

@@ -1,0 +1,11 @@
+import { checkCommand } from "./check.js";
+import type { Command } from "./common.js";
+import { compileCommand } from "./compile.js";
+import { irCommand } from "./ir.js";
+
+/** Every command, in the order `specc --help` lists them; their help is generated from these. */
+export const COMMANDS: readonly Command[] = [checkCommand, irCommand, compileCommand];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}

@@ -1,0 +1,116 @@
+import type { RootContent, Table } from "mdast";
+import { toString } from "mdast-util-to-string";
+import { cellTexts, idColumn, isLayout, itemFromHeading, itemFromListItem, itemFromParagraph, itemFromPlainParagraph, itemFromRow, splitId, type IdShape, type Item } from "./items.js";
+import { strengthOf } from "./strength.js";
+import type { SectionNode } from "./tree.js";
+import { sourceOf } from "./source.js";
+import { blockText, refText } from "./text.js";
+
+export interface CollectOptions {
+  shape: IdShape;
+  /** Rules: paragraphs with an RFC 2119 keyword are items even without an id, when the section has no other items. */
+  keywordParagraphs?: boolean;
+  /** Capabilities and tools: a table without an id column names its items in the first column. */
+  namedRows?: boolean;
+}
+
+/** Blocks that became no element, with the group they stood in: they go to `docs`. */
+export interface Leftover {
+  nodes: RootContent[];
+  group: string | null;
+}
+
+export interface Collected {
+  items: Item[];
+  leftovers: Leftover[];
+  /** Tables that re-list ids already defined above them (binding tables): attached by the caller. */
+  relisted: Table[];
+}
+
+/**
+ * The elements of a kind section: list items, id-led paragraphs, table rows and id-led
+ * sub-headings. Other sub-headings are groups (their title is kept on their elements). Every block
+ * ends in exactly one place: an item, the text of the item it continues, or a leftover.
+ */
+export function collectItems(section: SectionNode, options: CollectOptions): Collected {
+  const out: Collected = { items: [], leftovers: [], relisted: [] };
+  const pending: { section: SectionNode; group: string | null; root: boolean }[] = [{ section, group: null, root: true }];
+  while (pending.length > 0) {
+    const { section: current, group, root } = pending.pop()!;
+    if (!root && splitId(toString(current.heading), options.shape).id !== null) {
+      out.items.push(itemFromHeading(current, options.shape, group));
+      continue;
+    }
+    const innerGroup = root ? group : current.parts.title;
+    collectBlocks(current.blocks, innerGroup, options, out);
+    for (let index = current.children.length - 1; index >= 0; index--) pending.push({ section: current.children[index], group: innerGroup, root: false });
+  }
+  if (options.keywordParagraphs && out.items.length === 0) promoteKeywordParagraphs(out);
+  return out;
+}
+
+function collectBlocks(blocks: RootContent[], group: string | null, options: CollectOptions, out: Collected): void {
+  let open: Item | null = null; // a paragraph item that following prose continues
+  for (const node of blocks) {
+    if (isLayout(node)) continue;
+    if (node.type === "paragraph") {
+      const item = itemFromParagraph(node, options.shape, group);
+      if (item) out.items.push((open = item));
+      else if (open) extend(open, node);
+      else out.leftovers.push({ nodes: [node], group });
+    } else if (node.type === "list") {
+      if (open && /:\s*$/.test(open.title + open.text)) {
+        extend(open, node); // "**R3** — The agent MUST, in order:" followed by its list
+        continue;
+      }
+      open = null;
+      for (const listItem of node.children) out.items.push(itemFromListItem(listItem, options.shape, group));
+    } else if (node.type === "table") {
+      open = null;
+      collectTable(node, group, options, out);
+    } else if (open) extend(open, node);
+    else out.leftovers.push({ nodes: [node], group });
+  }
+}
+
+function collectTable(table: Table, group: string | null, options: CollectOptions, out: Collected): void {
+  const idAt = idColumn(table, options.shape);
+  if (idAt < 0 && !options.namedRows) {
+    out.leftovers.push({ nodes: [table], group });
+    return;
+  }
+  const [header, ...rows] = table.children;
+  const columns = header ? cellTexts(header) : [];
+  const defined = new Set(out.items.map((item) => item.id));
+  if (idAt >= 0 && rows.length > 0 && rows.every((row) => defined.has(splitId(cellTexts(row)[idAt] ?? "", options.shape).id))) {
+    out.relisted.push(table);
+    return;
+  }
+  for (const row of rows) {
+    const item = itemFromRow(row, columns, idAt, options.shape, group);
+    if (idAt < 0) item.id = cellTexts(row)[0] || null;
+    if (idAt < 0) item.title = cellTexts(row)[1] ? item.title : item.id ?? "";
+    out.items.push(item);
+  }
+}
+
+/** Append a block to an item written as a paragraph (its rationale, its list, its table). */
+function extend(item: Item, node: RootContent): void {
+  item.text = [item.text, blockText([node])].filter(Boolean).join("\n");
+  item.refText = `${item.refText} ${refText([node])}`;
+  item.blocks.push(node);
+  item.source = { start: item.source.start, end: sourceOf(node).end };
+}
+
+/** A rules section written as paragraphs with keywords and no ids: each such paragraph is a rule. */
+function promoteKeywordParagraphs(out: Collected): void {
+  const kept: Leftover[] = [];
+  for (const leftover of out.leftovers) {
+    const [node] = leftover.nodes;
+    if (leftover.nodes.length === 1 && node.type === "paragraph" && strengthOf(blockText([node])) !== null) {
+      out.items.push(itemFromPlainParagraph(node, leftover.group));
+    } else kept.push(leftover);
+  }
+  out.leftovers = kept;
+  out.items.sort((a, b) => a.source.start.line - b.source.start.line || a.source.start.column - b.source.start.column);
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from "node:fs";
+import type { Node, Root } from "mdast";
+import { describe, expect, test } from "vitest";
+import { VFile } from "vfile";
+import { formatMessages } from "../compiler/diagnostics.js";
+import type { Point, Source, SpecIR } from "../compiler/ir.js";
+import { parse } from "../compiler/parse.js";
+import { bundledSpecs, ROOT } from "./helpers/paths.js";
+import { analyzeText, contractNumbers, corpusSpecs, expectationOf } from "./helpers/spec.js";
+
+const read = (spec: string): string => readFileSync(`${ROOT}${spec}`, "utf8");
+
+describe("specs written in other authors' styles are read as their authors meant", () => {
+  test.each(corpusSpecs())("%s", (spec) => {
+    const { ir, file } = analyzeText(read(spec), spec);
+    const expected = expectationOf(spec);
+    const errors = file.messages.filter((message) => message.fatal === true);
+    expect(errors, formatMessages(file, spec)).toEqual([]);
+    expect(ir!.phases.filter((phase) => phase.kind === "phase").map((phase) => ({ number: phase.number, title: phase.title }))).toEqual(expected.phases);
+    expect(ir!.rules.map((rule) => ({ id: rule.id, strength: rule.strength }))).toEqual(expected.rules);
+    expect(ir!.capabilities.map((capability) => capability.id)).toEqual(expected.capabilities ?? []);
+    const numbers = contractNumbers(ir!);
+    for (const [key, value] of Object.entries(expected.contract ?? {})) expect(numbers[key], `contract ${key}`).toBe(value);
+  });
+});
+
+describe("the failures that were silent are now read, or said aloud", () => {
+  test("look-alike ids in prose and ids in backticks are words, not references", () => {
+    const spec = "test/fixtures/front-end/look-alike-ids.md";
+    const { ir } = analyzeText(read(spec), spec);
+    const refs = new Set(allRefs(ir!));
+    for (const word of expectationOf(spec).notRefs ?? []) expect(refs.has(word), word).toBe(false);
+  });
+
+  test("an explicit reference to an undefined id is still an error, with its did-you-mean", () => {
+    const { file } = analyzeText("# T\n\n## Rules\n\n- **R1 (MUST). Log.** Log every query.\n\n## Workflow\n\n### Phase 1: Search\n\nSearch (see R9, C3 is not ours).\n");
+    expect(formatMessages(file, "t.md")).toContain("error SPC302 Unexpected reference to undefined `R9`");
+    expect(formatMessages(file, "t.md")).not.toContain("`C3`");
+  });
+
+  test("a huge phase number in prose is bounded: no loop, no reference", () => {
+    const started = performance.now();
+    const { ir, file } = analyzeText("# T\n\n## Workflow\n\n### Phase 1: Go\n\nsee Phase 9007199254740992 and Phases 1–99999999999999999999.\n");
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(file.messages.filter((message) => message.fatal === true)).toEqual([]);
+    expect(ir!.phases[0].refs).toEqual([]);
+  });
+
+  test("a rule that cites a phase reaches that phase: linked both ways", () => {
+    const { ir } = analyzeText("# T\n\n## Workflow\n\n### Phase 1: Search\n\nSearch.\n\n### Phase 2: Read\n\nRead.\n\n## Rules\n\n- **R1.** Sources MUST be verified before use (Phase 2).\n");
+    expect(ir!.rules[0].refs).toEqual(["Phase 2"]);
+    expect(ir!.phases.map((phase) => phase.rules)).toEqual([[], ["R1"]]);
+  });
+
+  test("normative text that lands in docs is a warning naming what it looks like", () => {
+    const { file } = analyzeText("# T\n\nThe agent MUST log.\n\n## Workflow\n\n### Phase 1: Go\n\nGo.\n\n## Escalation\n\nR4 — the lead SHOULD be paged.\n");
+    const text = formatMessages(file, "t.md");
+    expect(text).toContain("warning SPC110 Unexpected requirement (`MUST`) in `Overview`");
+    expect(text).toContain("warning SPC110 Unexpected element `R4` in `Escalation`");
+  });
+
+  test("a resolved cost cap is never looser than one the spec states, wherever it is stated", () => {
+    const base = "# T\n\n## Workflow\n\n### Phase 1: Go\n\nGo.\n\n";
+    const cases: [string, number][] = [
+      ["## Control contract\n\n- cost_cap_usd: 2\n", 2],
+      ["## Control contract\n\n### 6.1 Spend on research compute\n\n- cost_cap_usd: 5\n", 5],
+      ["## Rules\n\n- **R1.** The run MUST NOT spend more than 4 USD.\n\n## Budget\n\n- cost_cap_usd: 10\n", 4],
+      ["## Limits\n\nThe run has a budget of $7.\n", 7],
+    ];
+    for (const [tail, cap] of cases) expect(contractNumbers(analyzeText(base + tail).ir!).costCapUsd, tail).toBe(cap);
+  });
+
+  test("out-of-range and prototype-named values are diagnostics, not crashes", () => {
+    const { file } = analyzeText(
+      "# T\n\n## Workflow\n\n### Phase 1: Go\n\nGo.\n\n## Control contract\n\n### Bounded iteration\n\n- max_iterations: -1\n- constructor: 3\n\n### Repetition guard\n\n- cycle_length: 2–999999999999\n\n### Research budget\n\n- max_steps: -4\n\n### Spend\n\n- cost cap usd: -5\n",
+    );
+    const codes = file.messages.map((message) => `${message.line}:${message.ruleId}`);
+    expect(codes).toEqual(expect.arrayContaining(["13:SPC309", "18:SPC309", "22:SPC309", "26:SPC309"]));
+  });
+});
+
+describe("nothing is lost: every block ends in an element, an element's text, or docs", () => {
+  const specs = [...bundledSpecs(), ...corpusSpecs()];
+  test.each(specs)("%s", (spec) => {
+    const text = read(spec);
+    const { ir } = analyzeText(text, spec);
+    const uncovered = uncoveredBlocks(text, ir!);
+    expect(uncovered, `blocks in no element or doc: lines ${uncovered.join(", ")}`).toEqual([]);
+  });
+});
+
+/** Every reference of every element in the IR. */
+function allRefs(ir: SpecIR): string[] {
+  const refs: string[] = [];
+  JSON.stringify(ir, (key, value: unknown) => {
+    if (key === "refs" && Array.isArray(value)) refs.push(...(value as string[]));
+    return value;
+  });
+  return refs;
+}
+
+/** Lines of blocks (top-level blocks, list items, table rows) that no span of the IR contains. */
+export function uncoveredBlocks(text: string, ir: SpecIR): number[] {
+  const spans: Source[] = [];
+  JSON.stringify(ir, (key, value: unknown) => {
+    if (key === "source" && value && typeof value === "object" && "start" in value) spans.push(value as Source);
+    return value;
+  });
+  const inside = (point: Point): boolean => spans.some((span) => before(span.start, point) && before(point, span.end));
+  const tree = parse(new VFile({ value: text })) as Root;
+  const units: Node[] = [];
+  for (const node of tree.children) {
+    if (node.type === "yaml" || node.type === "thematicBreak" || node.type === "html" || node.type === "definition") continue;
+    if (node.type === "heading" && node.depth === 1) continue;
+    if (node.type === "list") units.push(...node.children);
+    else if (node.type === "table") units.push(...node.children.slice(1));
+    else units.push(node);
+  }
+  return units.filter((unit) => !inside(unit.position!.start)).map((unit) => unit.position!.start.line);
+}
+
+function before(a: Point, b: Point): boolean {
+  return a.line < b.line || (a.line === b.line && a.column <= b.column);
+}

@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { VFile } from "vfile";
+import { analyze } from "../../compiler/analyze.js";
+import { decode } from "../../compiler/read-spec.js";
+import type { SpecIR } from "../../compiler/ir.js";
+import { resolveContract } from "../../compiler/realize/contract.js";
+import { ROOT } from "./paths.js";
+
+/** Analyze Markdown text as a spec (bytes decoded as `readSpec` does, so a BOM is handled alike). */
+export function analyzeText(text: string, path = "spec.md"): ReturnType<typeof analyze> {
+  return analyze(new VFile({ path, value: decode(new TextEncoder().encode(text), path) }));
+}
+
+/** The corpus specs written in other authors' styles, and the front-end failure fixtures. */
+export function corpusSpecs(): string[] {
+  const list = (dir: string): string[] =>
+    readdirSync(`${ROOT}${dir}`)
+      .filter((name) => name.endsWith(".md") && name !== "README.md")
+      .sort()
+      .map((name) => `${dir}/${name}`);
+  return [...list("test/corpus"), ...list("test/fixtures/front-end")];
+}
+
+/** What a correct reader must find in a corpus spec (`<spec>.expect.json`). */
+export interface Expectation {
+  phases: { number: number; title: string }[];
+  rules: { id: string; strength: string | null }[];
+  capabilities?: string[];
+  contract?: Record<string, number>;
+  notRefs?: string[];
+}
+
+export function expectationOf(spec: string): Expectation {
+  return JSON.parse(readFileSync(`${ROOT}${spec.replace(/\.md$/, ".expect.json")}`, "utf8")) as Expectation;
+}
+
+/** The resolved contract, flattened to the names the expectations use. */
+export function contractNumbers(ir: SpecIR): Record<string, number> {
+  const c = resolveContract(ir);
+  return {
+    costCapUsd: c.costCapUsd,
+    maxIterations: c.maxIterations,
+    maxRetries: c.maxRetries,
+    window: c.repetition.window,
+    identicalStreak: c.repetition.identicalStreak,
+    cycleMinLength: c.repetition.cycleMinLength,
+    cycleMaxLength: c.repetition.cycleMaxLength,
+    cycleRepeats: c.repetition.cycleRepeats,
+    continuationRetries: c.continuationRetries,
+    malformedStreak: c.malformedStreak,
+    researchMaxSteps: c.researchMaxSteps,
+  };
+}
+
+/** The IR without positions (and without the outline, whose numbers are layout). */
+export function withoutPositions(ir: SpecIR): unknown {
+  return JSON.parse(JSON.stringify({ ...ir, sections: ir.sections.map((section) => section.kind) }, (key, value: unknown) => (key === "source" ? undefined : value)));
+}

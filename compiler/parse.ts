@@ -9,6 +9,7 @@ import remarkParse from "remark-parse";
 import { unified, type Processor } from "unified";
 import type { Node, Point, Position } from "unist";
 import type { VFile } from "vfile";
+import "./edit-map-patch.js";
 
 /**
  * Only the syntax specs use: tables, task lists and YAML frontmatter.
@@ -92,8 +93,23 @@ const ATX_HEADING = /^#{1,6}(?:[ \t]|$)/;
  * fence, an HTML block or the frontmatter. `parseSections` checks that on the parse itself.
  */
 function candidates(lines: Line[]): Line[] {
-  return lines.filter((line, index) => index > 0 && ATX_HEADING.test(line.text));
+  const chosen: Line[] = [];
+  let last = 0;
+  for (let index = 1; index < lines.length; index++) {
+    const line = lines[index];
+    if (line.start - last < MIN_SECTION || !ATX_HEADING.test(line.text)) continue;
+    chosen.push(line);
+    last = line.start;
+  }
+  return chosen;
 }
+
+/**
+ * The smallest section worth its own parse. Each parse pays a fixed cost (micromark combines its
+ * extensions, mdast-util-from-markdown builds its handlers), so tiny sections cost more than the
+ * quadratic term they avoid; 4 KB measured fastest on a 10,000-phase spec (1.6 s against 2.2 s for one section a heading and 2.6 s at 64 KB).
+ */
+const MIN_SECTION = 4 * 1024;
 
 /**
  * Parse the source in sections cut at candidate lines. Each section is parsed with the heading

@@ -42,8 +42,8 @@ const MONEY_CONTEXT = String.raw`\b(?:budget|cap|capped|caps|ceiling|limit|limit
 
 /** `3`, `1,000`, `50k`, `three`, `twice` → a number; null for anything else. */
 export function countValue(text: string): number | null {
-  const word = NUMBER_WORDS[text.toLowerCase()];
-  if (word !== undefined) return word;
+  const lower = text.toLowerCase();
+  if (Object.hasOwn(NUMBER_WORDS, lower)) return NUMBER_WORDS[lower];
   const compact = text.replace(/[,\s]/g, "");
   const match = /^(\d+(?:\.\d+)?)([kK]?)$/.exec(compact);
   if (!match) return null;

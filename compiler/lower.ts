@@ -1,4 +1,4 @@
-import type { Root, Yaml } from "mdast";
+import type { Root, RootContent, Yaml } from "mdast";
 import { toString } from "mdast-util-to-string";
 import type { VFile } from "vfile";
 import type { Capability, Criterion, Element, Phase, Rule, SpecIR, StateEntry } from "./ir.js";
@@ -34,15 +34,7 @@ export function lower(tree: Root, file: VFile): SpecIR {
   const frontmatter = lowerFrontmatter(tree.children.find((node): node is Yaml => node.type === "yaml"), file);
   const document = documentTree(tree);
   const classified = classifySections(document, context);
-  const capabilities = lowerCapabilities(classified, context);
   const { rules, stated } = lowerRules(classified, context);
-  const phases = lowerPhases(classified);
-  const contract = lowerContract(classified.of("contract"), context);
-  const prose = [...document.preamble, ...context.docs.filter((doc) => doc.kind === "prose").flatMap((doc) => doc.nodes)];
-  const spend = prose.flatMap((node) => statedIn(node, "the text")).filter((entry) => entry.limit.quantity === "money");
-  applyStated(contract, [...stated, ...phases.flatMap(spendIn), ...spend], context);
-  fillDefaults(contract, context);
-  checkCapParam(frontmatter.params, contract, context);
   const ir: SpecIR = {
     irVersion: 1,
     name: frontmatter.name ?? nameFromPath(file.path),
@@ -51,15 +43,19 @@ export function lower(tree: Root, file: VFile): SpecIR {
     params: frontmatter.params,
     principles: elements(classified.of("principles"), "principles", context),
     roles: elements(classified.of("roles"), "roles", context),
-    capabilities,
-    phases,
+    capabilities: lowerCapabilities(classified, context),
+    phases: lowerPhases(classified),
     rules,
-    contract,
+    contract: lowerContract(classified.of("contract"), context),
     state: classified.of("state").flatMap((section) => stateEntries(collect(section, "state", context), context)),
     completion: classified.of("completion").flatMap((section) => criteria(collect(section, "completion", context), context)),
     docs: [],
     sections: context.sections,
   };
+  // Limits stated outside the contract bind it too; only then are the defaults filled in.
+  applyStated(ir.contract, [...stated, ...ir.phases.flatMap(spendIn), ...proseSpend(document.preamble, context)], context);
+  fillDefaults(ir.contract, context);
+  checkCapParam(frontmatter.params, ir.contract, context);
   ir.docs = writeDocs(document.preamble, context);
   linkReferences(ir, context);
   return ir;
@@ -79,7 +75,13 @@ function lowerPhases(classified: Classified): Phase[] {
   return phases;
 }
 
-/** A budget stated in a phase or in prose ("a budget of 5 USD for detonations") binds the run's cost cap. */
+/** A budget stated in the overview or in a section's own text ("Each case has a budget of 5 USD"). */
+function proseSpend(preamble: RootContent[], context: LowerContext): StatedLimit[] {
+  const nodes = [...preamble, ...context.docs.filter((doc) => doc.kind === "prose").flatMap((doc) => doc.nodes)];
+  return nodes.flatMap((node) => statedIn(node, "the text")).filter((entry) => entry.limit.quantity === "money");
+}
+
+/** A budget stated in a phase ("a budget of 5 USD for detonations") binds the run's cost cap. */
 function spendIn(phase: Phase): StatedLimit[] {
   const texts = [phase.text, ...phase.requirements.map((requirement) => requirement.text), ...phase.gates.map((gate) => gate.text)];
   return texts.flatMap((text) => statedInText(text, phase.source, phase.id)).filter((entry) => entry.limit.quantity === "money");

@@ -15,7 +15,9 @@ const ID_SHAPE = { letters: "PCRD" };
 export function writeDocs(preamble: RootContent[], context: LowerContext): Doc[] {
   const pending = [{ kind: "overview" as const, title: "Overview", nodes: preamble }, ...context.docs];
   const docs: Doc[] = [];
-  for (const entry of pending) {
+  // Document order, whatever order the sections were read in.
+  const start = (entry: { nodes: RootContent[] }): number => entry.nodes[0]?.position?.start.offset ?? 0;
+  for (const entry of [...pending].sort((a, b) => start(a) - start(b))) {
     const nodes = entry.nodes.filter((node) => !isLayout(node));
     if (nodes.length === 0) continue;
     const doc: Doc = { kind: entry.kind, title: entry.title, text: blockText(nodes), refs: [], source: { start: sourceOf(nodes[0]).start, end: sourceOf(nodes.at(-1)!).end } };

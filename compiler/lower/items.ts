@@ -1,4 +1,4 @@
-import type { Heading, ListItem, Node, Paragraph, PhrasingContent, RootContent, Table, TableRow } from "mdast";
+import type { ListItem, Node, Paragraph, PhrasingContent, RootContent, Table, TableRow } from "mdast";
 import { toString } from "mdast-util-to-string";
 import type { Source } from "../ir.js";
 import { trimTitle } from "./heading.js";
@@ -175,4 +175,3 @@ export function isLayout(node: Node): boolean {
   return node.type === "thematicBreak" || (node.type === "html" && /^\s*<!--[\s\S]*-->\s*$/.test((node as unknown as { value: string }).value)) || node.type === "definition";
 }
 
-export type { Heading };

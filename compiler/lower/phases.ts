@@ -4,7 +4,6 @@ import { report } from "../diagnostics.js";
 import type { Gate, Phase, Requirement } from "../ir.js";
 import type { LowerContext } from "./context.js";
 import { gateFrom } from "./gates.js";
-import { trimTitle } from "./heading.js";
 import { isLayout, itemFromListItem, sectionNodes, splitId } from "./items.js";
 import { collectParams, paramFromItem } from "./params.js";
 import { sourceOf } from "./source.js";
@@ -197,4 +196,3 @@ function lowerListItem(item: ListItem, phase: Phase, context: LowerContext): voi
   context.cite(requirement, refText(item.children));
 }
 
-export { trimTitle };

@@ -91,6 +91,8 @@ function spendIn(phase: Phase): StatedLimit[] {
 function collect(section: Classified["ordered"][number]["section"], kind: string, context: LowerContext, extra: Partial<Parameters<typeof collectItems>[1]> = {}): Collected {
   const collected = collectItems(section, { shape: SHAPES[kind], ...extra });
   for (const leftover of collected.leftovers) context.toDocs("prose", leftover.group ?? section.parts.title, leftover.nodes);
+  // A table re-listing elements was attached to them; it is kept in docs for its place only.
+  if (!extra.keepRelisted) context.toDocs("prose", section.parts.title, collected.relisted, false);
   return collected;
 }
 
@@ -109,7 +111,7 @@ function elements(sections: Classified["ordered"][number]["section"][], kind: "p
 }
 
 function lowerCapabilities(classified: Classified, context: LowerContext): Capability[] {
-  const collected = classified.of("capabilities").map((section) => collect(section, "capabilities", context, { namedRows: true }));
+  const collected = classified.of("capabilities").map((section) => collect(section, "capabilities", context, { namedRows: true, keepRelisted: true }));
   const items = collected.flatMap((entry) => entry.items);
   const ids = deriveIds(items, { prefix: "C", what: "capabilities", context });
   const capabilities = items.map((item, index): Capability => asElement(item, ids[index], context, { bindings: [] as Capability["bindings"] }));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { ID_EXAMPLES, PHASE_HEADING_EXAMPLES, SECTION_CONVENTIONS } from "../compiler/lower/conventions.js";
-import { GUARDS } from "../compiler/lower/guards.js";
+import { GUARDS, guardSpecFor } from "../compiler/lower/guards.js";
 import { normalizeHeading, sectionKind } from "../compiler/lower/heading.js";
 import { PROSE_PATTERNS, proseLimits } from "../compiler/lower/prose.js";
 import { analyzeText } from "./helpers/spec.js";
@@ -41,6 +41,12 @@ describe("ids at the start of a block", () => {
     const { ir } = analyzeText(`# T\n\n## ${section}\n\n${written}\n\n## Workflow\n\n### Phase 1: Go\n\nGo.\n`);
     const elements = [...ir!.rules, ...ir!.capabilities, ...ir!.principles];
     expect(elements.map((element) => ({ id: element.id, title: element.title }))).toEqual([{ id: example.id, title: example.title }]);
+  });
+});
+
+describe("known guards", () => {
+  test.each(GUARDS.map((guard) => [guard.title, guard.kind]))("a section titled %s is the %s guard", (title, kind) => {
+    expect(guardSpecFor(title)?.kind).toBe(kind);
   });
 });
 

@@ -1,12 +1,9 @@
 import { readFileSync } from "node:fs";
-import type { Node, Root } from "mdast";
 import { describe, expect, test } from "vitest";
-import { VFile } from "vfile";
 import { formatMessages } from "../compiler/diagnostics.js";
-import type { Point, Source, SpecIR } from "../compiler/ir.js";
-import { parse } from "../compiler/parse.js";
+import type { SpecIR } from "../compiler/ir.js";
 import { bundledSpecs, ROOT } from "./helpers/paths.js";
-import { analyzeText, contractNumbers, corpusSpecs, expectationOf } from "./helpers/spec.js";
+import { analyzeText, contractNumbers, corpusSpecs, expectationOf, uncoveredBlocks } from "./helpers/spec.js";
 
 const read = (spec: string): string => readFileSync(`${ROOT}${spec}`, "utf8");
 
@@ -50,6 +47,15 @@ describe("the failures that were silent are now read, or said aloud", () => {
     const { ir } = analyzeText("# T\n\n## Workflow\n\n### Phase 1: Search\n\nSearch.\n\n### Phase 2: Read\n\nRead.\n\n## Rules\n\n- **R1.** Sources MUST be verified before use (Phase 2).\n");
     expect(ir!.rules[0].refs).toEqual(["Phase 2"]);
     expect(ir!.phases.map((phase) => phase.rules)).toEqual([[], ["R1"]]);
+  });
+
+  test("a table that re-lists rules attaches its cells to those rules, and its place is kept", () => {
+    const text = "# T\n\n## Workflow\n\n### Phase 1: Go\n\nGo.\n\n## Rules\n\n- **R1.** The agent MUST log.\n- **R2.** The agent SHOULD cite.\n\n| rule | enforced by |\n| --- | --- |\n| R1 | the journal |\n| R2 | the critic |\n";
+    const { ir, file } = analyzeText(text);
+    expect(ir!.rules.map((rule) => rule.text)).toEqual(["enforced by: the journal", "enforced by: the critic"]);
+    expect(ir!.rules).toHaveLength(2);
+    expect(file.messages).toEqual([]);
+    expect(uncoveredBlocks(text, ir!)).toEqual([]);
   });
 
   test("normative text that lands in docs is a warning naming what it looks like", () => {
@@ -97,28 +103,4 @@ function allRefs(ir: SpecIR): string[] {
     return value;
   });
   return refs;
-}
-
-/** Lines of blocks (top-level blocks, list items, table rows) that no span of the IR contains. */
-export function uncoveredBlocks(text: string, ir: SpecIR): number[] {
-  const spans: Source[] = [];
-  JSON.stringify(ir, (key, value: unknown) => {
-    if (key === "source" && value && typeof value === "object" && "start" in value) spans.push(value as Source);
-    return value;
-  });
-  const inside = (point: Point): boolean => spans.some((span) => before(span.start, point) && before(point, span.end));
-  const tree = parse(new VFile({ value: text })) as Root;
-  const units: Node[] = [];
-  for (const node of tree.children) {
-    if (node.type === "yaml" || node.type === "thematicBreak" || node.type === "html" || node.type === "definition") continue;
-    if (node.type === "heading" && node.depth === 1) continue;
-    if (node.type === "list") units.push(...node.children);
-    else if (node.type === "table") units.push(...node.children.slice(1));
-    else units.push(node);
-  }
-  return units.filter((unit) => !inside(unit.position!.start)).map((unit) => unit.position!.start.line);
-}
-
-function before(a: Point, b: Point): boolean {
-  return a.line < b.line || (a.line === b.line && a.column <= b.column);
 }

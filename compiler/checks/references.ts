@@ -11,6 +11,8 @@ export function checkReferences(ir: SpecIR, file: VFile): void {
   const knownSet = new Set(known);
   // Guards are also referred to as §6.2; phases as "Phase 3".
   const reported = new Set<string>();
+  // One hint per undefined id, however often it is cited: a hint costs O(defined ids).
+  const hints = new Map<string, string>();
   for (const element of referrers(ir)) {
     for (const ref of element.refs) {
       if (knownSet.has(ref)) continue;
@@ -20,7 +22,7 @@ export function checkReferences(ir: SpecIR, file: VFile): void {
       reported.add(key);
       report(file, "SPC302", `Unexpected reference to undefined \`${ref}\`, expected a defined id`, {
         place,
-        hint: suggestion(ref, known),
+        hint: hints.get(ref) ?? hints.set(ref, suggestion(ref, known)).get(ref)!,
       });
     }
   }

@@ -1,4 +1,4 @@
-import type { RootContent, Table } from "mdast";
+import type { RootContent, Table, TableRow } from "mdast";
 import { toString } from "mdast-util-to-string";
 import { cellTexts, idColumn, isLayout, itemFromHeading, itemFromListItem, itemFromParagraph, itemFromPlainParagraph, itemFromRow, splitId, type IdShape, type Item } from "./items.js";
 import { strengthOf } from "./strength.js";
@@ -12,6 +12,8 @@ export interface CollectOptions {
   keywordParagraphs?: boolean;
   /** Capabilities and tools: a table without an id column names its items in the first column. */
   namedRows?: boolean;
+  /** Capabilities: a table re-listing ids is a binding table, handed to the caller; otherwise its rows join their elements' text. */
+  keepRelisted?: boolean;
 }
 
 /** Blocks that became no element, with the group they stood in: they go to `docs`. */
@@ -23,7 +25,7 @@ export interface Leftover {
 export interface Collected {
   items: Item[];
   leftovers: Leftover[];
-  /** Tables that re-list ids already defined above them (binding tables): attached by the caller. */
+  /** Tables that re-list ids already defined above them (binding tables): attached by the caller, or already attached. */
   relisted: Table[];
 }
 
@@ -83,6 +85,9 @@ function collectTable(table: Table, group: string | null, options: CollectOption
   const columns = header ? cellTexts(header) : [];
   const defined = new Set(out.items.map((item) => item.id));
   if (idAt >= 0 && rows.length > 0 && rows.every((row) => defined.has(splitId(cellTexts(row)[idAt] ?? "", options.shape).id))) {
+    // Binding tables go to the caller; any other re-listing table adds its cells to its elements' text
+    // and is also kept (as a table) among the caller's relisted tables, so its place is recorded.
+    if (!options.keepRelisted) for (const row of rows) attachRow(row, columns, idAt, options.shape, out.items);
     out.relisted.push(table);
     return;
   }
@@ -92,6 +97,15 @@ function collectTable(table: Table, group: string | null, options: CollectOption
     if (idAt < 0) item.title = cellTexts(row)[1] ? item.title : item.id ?? "";
     out.items.push(item);
   }
+}
+
+/** A row of a table that re-lists an element (`| R3 | enforced by | … |`) adds its cells to that element. */
+function attachRow(row: TableRow, columns: string[], idAt: number, shape: IdShape, items: Item[]): void {
+  const cells = cellTexts(row);
+  const item = items.find((candidate) => candidate.id === splitId(cells[idAt] ?? "", shape).id)!;
+  const lines = cells.map((cell, index) => (index === idAt || cell === "" ? "" : `${columns[index] ?? ""}: ${cell}`)).filter(Boolean);
+  item.text = [item.text, ...lines].filter(Boolean).join("\n");
+  item.refText = `${item.refText} ${refText(row.children)}`;
 }
 
 /** Append a block to an item written as a paragraph (its rationale, its list, its table). */

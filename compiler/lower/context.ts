@@ -8,6 +8,8 @@ export interface PendingDoc {
   kind: DocKind;
   title: string;
   nodes: RootContent[];
+  /** False for text already attached to elements: kept for its place, not checked as lost. */
+  checked: boolean;
 }
 
 /**
@@ -29,8 +31,8 @@ export class LowerContext {
   }
 
   /** Send blocks to `docs` under `title`. */
-  toDocs(kind: DocKind, title: string, nodes: RootContent[]): void {
-    if (nodes.length > 0) this.docs.push({ kind, title, nodes });
+  toDocs(kind: DocKind, title: string, nodes: RootContent[], checked = true): void {
+    if (nodes.length > 0) this.docs.push({ kind, title, nodes, checked });
   }
 }
 

@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { VFile } from "vfile";
 import { analyze } from "../../compiler/analyze.js";
 import { decode } from "../../compiler/read-spec.js";
-import type { SpecIR } from "../../compiler/ir.js";
+import type { Node, Root } from "mdast";
+import type { Point, Source, SpecIR } from "../../compiler/ir.js";
+import { parse } from "../../compiler/parse.js";
 import { resolveContract } from "../../compiler/realize/contract.js";
 import { ROOT } from "./paths.js";
 
@@ -55,4 +57,28 @@ export function contractNumbers(ir: SpecIR): Record<string, number> {
 /** The IR without positions (and without the outline, whose numbers are layout). */
 export function withoutPositions(ir: SpecIR): unknown {
   return JSON.parse(JSON.stringify({ ...ir, sections: ir.sections.map((section) => section.kind) }, (key, value: unknown) => (key === "source" ? undefined : value)));
+}
+
+/** Lines of blocks (top-level blocks, list items, table rows) that no span of the IR contains. */
+export function uncoveredBlocks(text: string, ir: SpecIR): number[] {
+  const spans: Source[] = [];
+  JSON.stringify(ir, (key, value: unknown) => {
+    if (key === "source" && value && typeof value === "object" && "start" in value) spans.push(value as Source);
+    return value;
+  });
+  const inside = (point: Point): boolean => spans.some((span) => before(span.start, point) && before(point, span.end));
+  const tree = parse(new VFile({ value: text })) as Root;
+  const units: Node[] = [];
+  for (const node of tree.children) {
+    if (node.type === "yaml" || node.type === "thematicBreak" || node.type === "html" || node.type === "definition") continue;
+    if (node.type === "heading" && node.depth === 1) continue;
+    if (node.type === "list") units.push(...node.children);
+    else if (node.type === "table") units.push(...node.children.slice(1));
+    else units.push(node);
+  }
+  return units.filter((unit) => !inside(unit.position!.start)).map((unit) => unit.position!.start.line);
+}
+
+function before(a: Point, b: Point): boolean {
+  return a.line < b.line || (a.line === b.line && a.column <= b.column);
 }

@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const DOC = `${root}docs/spec-language.md`;
 
-const code = (text) => `\`${String(text).replace(/\|/g, "\\|")}\``;
+// Inline code that itself holds a backtick needs a double-backtick fence with spaces inside.
+const code = (text) => {
+  const body = String(text).replace(/\|/g, "\\|");
+  return body.includes("`") ? `\`\` ${body} \`\`` : `\`${body}\``;
+};
 const cell = (text) => String(text).replace(/\|/g, "\\|");
 
 function show(value) {
@@ -17,7 +21,7 @@ function show(value) {
 }
 
 /** The tables, by region name. */
-export function renderTables({ sections, phases, ids, guards, prose }) {
+export function renderTables({ sections, phases, ids, guards, prose, references }) {
   return {
     sections: [
       "| section kind | heading names (singular or plural) | example |",
@@ -40,6 +44,7 @@ export function renderTables({ sections, phases, ids, guards, prose }) {
         return `| ${code(g.kind)} | ${code(g.words.source)} | ${params} | ${reads} |`;
       }),
     ],
+    references: ["| written | refers to |", "| --- | --- |", ...references.map((r) => `| ${code(r.written)} | ${r.refs.length ? r.refs.map(code).join(", ") : "nothing: these are words"} |`)],
     prose: ["| counts | written | read as |", "| --- | --- | --- |", ...prose.map((p) => `| ${p.quantity} | ${code(p.example)} | ${code(show(p.expected))} |`)],
   };
 }
@@ -57,7 +62,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const conventions = await import(`${root}dist/compiler/lower/conventions.js`);
   const { GUARDS } = await import(`${root}dist/compiler/lower/guards.js`);
   const { PROSE_PATTERNS } = await import(`${root}dist/compiler/lower/prose.js`);
-  const data = { sections: conventions.SECTION_CONVENTIONS, phases: conventions.PHASE_HEADING_EXAMPLES, ids: conventions.ID_EXAMPLES, guards: GUARDS, prose: PROSE_PATTERNS };
+  const data = { sections: conventions.SECTION_CONVENTIONS, phases: conventions.PHASE_HEADING_EXAMPLES, ids: conventions.ID_EXAMPLES, guards: GUARDS, prose: PROSE_PATTERNS, references: conventions.REFERENCE_EXAMPLES };
   writeFileSync(DOC, renderSpecLanguageDoc(readFileSync(DOC, "utf8"), data));
   console.log("wrote docs/spec-language.md");
 }

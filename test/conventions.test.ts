@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ID_EXAMPLES, PHASE_HEADING_EXAMPLES, SECTION_CONVENTIONS } from "../compiler/lower/conventions.js";
+import { ID_EXAMPLES, PHASE_HEADING_EXAMPLES, REFERENCE_EXAMPLES, SECTION_CONVENTIONS } from "../compiler/lower/conventions.js";
 import { GUARDS, guardSpecFor } from "../compiler/lower/guards.js";
 import { normalizeHeading, sectionKind } from "../compiler/lower/heading.js";
 import { PROSE_PATTERNS, proseLimits } from "../compiler/lower/prose.js";
@@ -41,6 +41,18 @@ describe("ids at the start of a block", () => {
     const { ir } = analyzeText(`# T\n\n## ${section}\n\n${written}\n\n## Workflow\n\n### Phase 1: Go\n\nGo.\n`);
     const elements = [...ir!.rules, ...ir!.capabilities, ...ir!.principles];
     expect(elements.map((element) => ({ id: element.id, title: element.title }))).toEqual([{ id: example.id, title: example.title }]);
+  });
+});
+
+describe("references", () => {
+  const DEFINED = "## Principles\n\n- **P1.** Be careful.\n\n## Capabilities\n\n" + Array.from({ length: 9 }, (_, i) => `- **C${i + 1}.** Tool ${i + 1}.`).join("\n") +
+    "\n\n## Rules\n\n" + Array.from({ length: 9 }, (_, i) => `- **R${i + 1}.** The agent MUST do ${i + 1}.`).join("\n") +
+    "\n\n## Control contract\n\n### 6.2 Repetition guard\n\n- window: 30\n- identical_streak: 3\n- cycle_length: 2–5\n- cycle_repeats: 2\n\n## Workflow\n\n" +
+    Array.from({ length: 10 }, (_, i) => `### Phase ${i}: Step ${i}\n\nWork ${i}.`).join("\n\n");
+  test.each(REFERENCE_EXAMPLES.map((example) => [example.written, example.refs]))("%s → %j", (written, refs) => {
+    const { ir, file } = analyzeText(`# T\n\n${DEFINED}\n\n## Escalation\n\nAsk the lead, ${written}.\n`);
+    expect(file.messages.filter((message) => message.fatal === true)).toEqual([]);
+    expect(ir!.docs.find((doc) => doc.title === "Escalation")?.refs).toEqual(refs);
   });
 });
 

@@ -8,7 +8,7 @@ import { generateValidator, VALIDATORS } from "../scripts/generate.mjs";
 import { renderDiagnosticsDoc } from "../scripts/diagnostics-doc.mjs";
 // @ts-expect-error: plain .mjs build scripts without types
 import { renderSpecLanguageDoc } from "../scripts/spec-language-doc.mjs";
-import { ID_EXAMPLES, PHASE_HEADING_EXAMPLES, SECTION_CONVENTIONS } from "../compiler/lower/conventions.js";
+import { ID_EXAMPLES, PHASE_HEADING_EXAMPLES, REFERENCE_EXAMPLES, SECTION_CONVENTIONS } from "../compiler/lower/conventions.js";
 import { GUARDS } from "../compiler/lower/guards.js";
 import { PROSE_PATTERNS } from "../compiler/lower/prose.js";
 
@@ -23,7 +23,7 @@ describe("generated files are current (run `npm run generate`)", () => {
 
   test("docs/spec-language.md tables", () => {
     const current = readFileSync(`${ROOT}docs/spec-language.md`, "utf8");
-    const data = { sections: SECTION_CONVENTIONS, phases: PHASE_HEADING_EXAMPLES, ids: ID_EXAMPLES, guards: GUARDS, prose: PROSE_PATTERNS };
+    const data = { sections: SECTION_CONVENTIONS, phases: PHASE_HEADING_EXAMPLES, ids: ID_EXAMPLES, guards: GUARDS, prose: PROSE_PATTERNS, references: REFERENCE_EXAMPLES };
     expect(current === renderSpecLanguageDoc(current, data), 'docs/spec-language.md is stale: run "npm run generate"').toBe(true);
     expect(current).toContain("| rules |");
   });

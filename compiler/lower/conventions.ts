@@ -149,3 +149,22 @@ export const NUMBER_WORDS: Record<string, number> = {
   fifty: 50,
   hundred: 100,
 };
+
+export interface ReferenceConvention {
+  written: string;
+  /** The ids this text refers to when the spec defines R1–R9, C1–C9, Phase 0–9 and §6.2. */
+  refs: string[];
+}
+
+/** What is a reference (ok) and what is only a word that looks like one (not ok). */
+export const REFERENCE_EXAMPLES: ReferenceConvention[] = [
+  { written: "see R7", refs: ["R7"] },
+  { written: "References: C2, R8", refs: ["C2", "R8"] },
+  { written: "as specified in §6.2", refs: ["6.2"] },
+  { written: "(Phase 4, C3)", refs: ["C3", "Phase 4"] },
+  { written: "back to Phase 1 (see Step 3)", refs: ["Phase 1", "Phase 3"] },
+  { written: "a P100 GPU and the C40 dataset", refs: [] },
+  { written: "the `R7` column", refs: [] },
+  { written: "§3.2 of the paper", refs: [] },
+  { written: "P0–P2 priorities", refs: [] },
+];

@@ -54,7 +54,7 @@ export const SECTION_CONVENTIONS: SectionConvention[] = [
   },
   {
     kind: "rules",
-    names: ["rule", "hard rule", "non-negotiable rule", "non-negotiable", "policy", "constraint", "invariant", "requirement", "normative requirement", "guardrail rule"],
+    names: ["rule", "hard rule", "non-negotiable rule", "non-negotiable", "policy", "constraint", "invariant", "requirement", "normative requirement", "guardrail rule", "obligation", "prohibition"],
     example: "## Non-negotiable rules",
   },
   {
@@ -84,7 +84,7 @@ export const SECTION_CONVENTIONS: SectionConvention[] = [
   },
   {
     kind: "documentation",
-    names: ["overview", "introduction", "background", "scope", "purpose", "motivation", "context", "summary", "abstract", "glossary", "definition", "terminology", "reference", "revision history", "change log", "changelog", "rationale", "note", "example", "faq", "open question", "appendix", "about"],
+    names: ["overview", "introduction", "background", "scope", "purpose", "motivation", "context", "summary", "abstract", "glossary", "definition", "terminology", "reference", "revision history", "change log", "changelog", "rationale", "note", "example", "faq", "open question", "appendix", "about", "foreword", "bibliography", "input", "output", "deliverable", "acknowledgement", "license", "contact"],
     example: "## 1. Overview",
   },
 ];

@@ -21,7 +21,7 @@ export const CODES = {
   SPC102: { severity: "error", slug: "no-phases", summary: "The spec defines no phases" },
   SPC103: { severity: "note", slug: "unknown-section", summary: "A section specc does not recognize is kept as documentation" },
   SPC104: { severity: "warning", slug: "unnumbered-phase", summary: "A workflow heading is neither a numbered phase nor a loop" },
-  SPC105: { severity: "error", slug: "deep-nesting", summary: "Lists or quotes nest deeper than specc reads" },
+  SPC105: { severity: "error", slug: "deep-nesting", summary: "Lists or quotes nest deeper than specc reads, or the input is past a parser budget (nesting, table cells, emphasis)" },
   SPC106: { severity: "note", slug: "derived-id", summary: "Elements without ids got ids, or phases numbers, by position" },
   SPC107: { severity: "note", slug: "recognized-by-content", summary: "A section with an unknown title was recognized by its ids" },
   SPC110: { severity: "warning", slug: "normative-in-docs", summary: "Text that reads as a requirement or an element was kept only as documentation" },

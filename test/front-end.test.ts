@@ -85,6 +85,31 @@ describe("the failures that were silent are now read, or said aloud", () => {
   });
 });
 
+describe("inputs past the parser's budgets are one positioned error, read in well under a second", () => {
+  const phase = "# T\n\n## Workflow\n\n### Phase 1: Go\n\nGo.\n\n";
+  const cases: [string, string, RegExp][] = [
+    ["a 20,000-cell table", `${phase}| a | b |\n| --- | --- |\n${"| x | y |\n".repeat(7000)}`, /error SPC105 Unexpected 10,0\d\d table cells, expected at most 10,000/],
+    ["paragraphs of emphasis markers", `${phase}${`${"*".repeat(600)}x${"*".repeat(600)}\n\n`.repeat(40)}`, /error SPC105 Unexpected emphasis markers worth [\d,]+ \(per paragraph, squared, summed\), expected at most 20,000,000/],
+    ["deep staircases, repeated", `${phase}${`${Array.from({ length: 40 }, (_, depth) => `${"  ".repeat(depth)}- level ${depth}`).join("\n")}\n\n`.repeat(20)}`, /error SPC105 Unexpected nested list and quote lines worth [\d,]+/],
+  ];
+  test.each(cases)("%s", (_, text, expected) => {
+    const started = performance.now();
+    const { ir, file } = analyzeText(text);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(ir).toBeNull();
+    expect(formatMessages(file, "t.md")).toMatch(expected);
+  });
+
+  test("a line of backticks with text after them is not a fence: the budget still counts what follows", () => {
+    const { file } = analyzeText(`${phase}${"`".repeat(4)}x${"`".repeat(4)}\n\n| a | b |\n| --- | --- |\n${"| x | y |\n".repeat(7000)}`);
+    expect(formatMessages(file, "t.md")).toContain("SPC105");
+  });
+
+  test("a real spec is far inside every budget", () => {
+    for (const spec of bundledSpecs()) expect(analyzeText(read(spec), spec).ir, spec).not.toBeNull();
+  });
+});
+
 describe("nothing is lost: every block ends in an element, an element's text, or docs", () => {
   const specs = [...bundledSpecs(), ...corpusSpecs()];
   test.each(specs)("%s", (spec) => {

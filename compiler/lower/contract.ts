@@ -212,11 +212,17 @@ function looser(written: Param["value"], stated: Param["value"]): boolean {
   return a !== null && b !== null && a > b;
 }
 
+/** What to write instead of a number that reaches no contract value, by what it counts. */
+const UNREACHED_HINTS: Partial<Record<Quantity, string>> = {
+  duration: "specc enforces no run-wide timeout from prose; put the limit in the phase it bounds, or reword it if nothing must enforce it",
+  attempts: "say which you mean as a guard parameter: `- max_retries: 2` (three attempts) or `- max_retries: 3`",
+};
+
 function warnUnreached(entry: StatedLimit, context: LowerContext): void {
   const why = entry.limit.quantity === "attempts" ? "it is ambiguous (three attempts may mean two retries or three)" : `specc has no contract value for a ${entry.limit.quantity} limit here`;
   report(context.file, "SPC311", `Unexpected limit \`${entry.limit.written}\` in ${entry.where} that reaches no contract value, expected a guard parameter; ${why}`, {
     place: entry.source,
-    hint: "state it as a guard parameter (`- max_retries: 3` under the bounded-iteration guard), or reword it if it is not a limit the run must enforce",
+    hint: UNREACHED_HINTS[entry.limit.quantity] ?? "state it as a guard parameter (`- max_retries: 3` under the bounded-iteration guard), or reword it if it is not a limit the run must enforce",
   });
 }
 

@@ -152,7 +152,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "duration",
-    pattern: new RegExp(String.raw`\b(?:timeout|time\s+limit|time\s*box|wall[- ]clock\s+limit)\b[^.;!?\d]{0,20}?(\d{1,5}(?:\.\d{1,2})?)\s?(hours?|hrs?|h|minutes?|mins?|m|days?|d)\b|${AT_MOST}\s*(\d{1,5}(?:\.\d{1,2})?)\s?(hours?|minutes?|days?)\b`, "gi"),
+    pattern: new RegExp(String.raw`\b(?:timeout|time\s+limit|time\s*box|wall[- ]clock\s+limit)\b[^.;!?\d]{0,20}?(\d{1,5}(?:\.\d{1,2})?)\s?(hours?|hrs?|h|minutes?|mins?|m|days?|d)\b|(?:${AT_MOST}|\bwithin|\bno\s+longer\s+than)\s*(\d{1,5}(?:\.\d{1,2})?)\s?(?:(?:business|working|calendar)\s+)?(hours?|minutes?|days?)\b`, "gi"),
     example: "a timeout of 6 hours",
     expected: 6,
     read: (match) => {

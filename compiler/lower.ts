@@ -14,6 +14,7 @@ import { collectParams } from "./lower/params.js";
 import { lowerLonePhase, lowerWorkflow } from "./lower/phases.js";
 import { linkReferences } from "./lower/link.js";
 import { classifySections, type Classified } from "./lower/classify.js";
+import type { Quantity } from "./lower/prose.js";
 import { strengthOf } from "./lower/strength.js";
 import { documentTree } from "./lower/tree.js";
 import { slug } from "./slug.js";
@@ -75,16 +76,18 @@ function lowerPhases(classified: Classified): Phase[] {
   return phases;
 }
 
+const MONEY: ReadonlySet<Quantity> = new Set(["money"]);
+
 /** A budget stated in the overview or in a section's own text ("Each case has a budget of 5 USD"). */
 function proseSpend(preamble: RootContent[], context: LowerContext): StatedLimit[] {
   const nodes = [...preamble, ...context.docs.filter((doc) => doc.kind === "prose").flatMap((doc) => doc.nodes)];
-  return nodes.flatMap((node) => statedIn(node, "the text")).filter((entry) => entry.limit.quantity === "money");
+  return nodes.flatMap((node) => statedIn(node, "the text", MONEY));
 }
 
 /** A budget stated in a phase ("a budget of 5 USD for detonations") binds the run's cost cap. */
 function spendIn(phase: Phase): StatedLimit[] {
   const texts = [phase.text, ...phase.requirements.map((requirement) => requirement.text), ...phase.gates.map((gate) => gate.text)];
-  return texts.flatMap((text) => statedInText(text, phase.source, phase.id)).filter((entry) => entry.limit.quantity === "money");
+  return texts.flatMap((text) => statedInText(text, phase.source, phase.id, MONEY));
 }
 
 /** Collect a kind section's items; what became no item goes to `docs` as the section's prose. */

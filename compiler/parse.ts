@@ -40,6 +40,12 @@ const processor = unified().use(remarkParse).use(remarkSpecSyntax).freeze();
  * root with positions in the whole file: the tree is the same as one whole-file parse.
  */
 export function parse(file: VFile): Root {
+  // Below this size the quadratic term is smaller than the cost of parsing in pieces.
+  return String(file.value).length < WHOLE_BELOW ? parseWhole(file) : parseInSections(file);
+}
+
+/** `parse` in sections whatever the size (tests compare it with `parseWhole` on small files). */
+export function parseInSections(file: VFile): Root {
   const source = String(file.value);
   const parsed = parseSections(source);
   const labels = definitionLabels(parsed.map(({ tree }) => tree));
@@ -48,6 +54,9 @@ export function parse(file: VFile): Root {
   const parser = withDefinitions(labels);
   return joinSections(parsed.map(({ section }) => parseSection(parser, source, section).tree));
 }
+
+/** Specs shorter than this (the bundled ones are 15–31 KB) are parsed in one piece. */
+const WHOLE_BELOW = 48 * 1024;
 
 /** The whole file in one micromark parse: what `parse` must equal (tests), quadratic in size. */
 export function parseWhole(file: VFile): Root {

@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { VFile } from "vfile";
 import { analyze } from "../compiler/analyze.js";
 import { deepNestingInSource, deepNestingInTree, MAX_NESTING } from "../compiler/nesting.js";
-import { parse, parseWhole } from "../compiler/parse.js";
+import { parse, parseInSections, parseWhole } from "../compiler/parse.js";
 import { ROOT } from "./helpers/paths.js";
 
 /** Every Markdown file under `dir`, relative to the repository root. */
@@ -17,8 +17,14 @@ function markdownUnder(dir: string): string[] {
 
 /** Section-by-section parsing must give the whole-file tree, positions included. */
 function expectSameTree(value: string): void {
-  expect(parse(new VFile({ value }))).toEqual(parseWhole(new VFile({ value })));
+  expect(parseInSections(new VFile({ value }))).toEqual(parseWhole(new VFile({ value })));
 }
+
+test("small specs are parsed in one piece, large ones in sections, to the same tree", () => {
+  const value = `# T\n\n${"## Section\n\nSome text.\n\n- an item\n\n".repeat(3000)}`;
+  expect(value.length).toBeGreaterThan(48 * 1024);
+  expect(parse(new VFile({ value }))).toEqual(parseWhole(new VFile({ value })));
+});
 
 describe("parse equals one whole-file parse", () => {
   test.each([...markdownUnder("specs"), ...markdownUnder("test/fixtures")])("%s", (path) => {

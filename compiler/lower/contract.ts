@@ -146,14 +146,14 @@ function checkValue(param: Param, spec: GuardSpec, context: LowerContext): boole
   return true;
 }
 
-/** The limits one block of prose states. */
-export function statedIn(block: RootContent, where: string): StatedLimit[] {
-  return statedInText(refText([block]), sourceOf(block), where);
+/** The limits one block of prose states (of the quantities in `only`, when given). */
+export function statedIn(block: RootContent, where: string, only?: ReadonlySet<Quantity>): StatedLimit[] {
+  return statedInText(refText([block]), sourceOf(block), where, only);
 }
 
 /** The limits a text states, all placed at `source`. */
-export function statedInText(text: string, source: Source, where: string): StatedLimit[] {
-  return proseLimits(text).map((limit) => ({ limit, source, where }));
+export function statedInText(text: string, source: Source, where: string, only?: ReadonlySet<Quantity>): StatedLimit[] {
+  return proseLimits(text, only).map((limit) => ({ limit, source, where }));
 }
 
 /**

@@ -65,33 +65,50 @@ export function romanValue(text: string): number | null {
   return total > 0 ? total : null;
 }
 
-/** Compiled name patterns, longest name first so the most specific name wins. */
-const KIND_PATTERNS: { kind: SectionKind; name: string; pattern: RegExp }[] = SECTION_CONVENTIONS.flatMap((convention) =>
-  convention.names.map((name) => ({ kind: convention.kind as SectionKind, name, pattern: namePattern(name) })),
-).sort((a, b) => b.name.length - a.name.length);
+/** Every section name with its kind, longest first so the most specific name wins. */
+const NAMES: { kind: SectionKind; name: string }[] = SECTION_CONVENTIONS.flatMap((convention) =>
+  convention.names.map((name) => ({ kind: convention.kind as SectionKind, name })),
+).sort((a, b) => b.name.length - a.name.length || (a.name < b.name ? -1 : 1));
 
-function namePattern(name: string): RegExp {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/[- ]/g, "[- ]");
-  const plural = name.endsWith("y") ? `${escaped.slice(0, -1)}(?:y|ies)` : `${escaped}(?:s|es)?`;
-  return new RegExp(`^(?:the |our |a )?${plural}(?![\\w])`, "i");
+/** Lowercase words separated by single spaces: `Capability-to-provider  Mapping` → `capability to provider mapping`. */
+function words(text: string): string {
+  return text.toLowerCase().replace(/[\s-]+/g, " ").trim();
 }
 
 /**
+ * Every written form of every name (singular, `-s`, `-es`, `y` → `-ies`) → its kind. Lookups by
+ * leading words need no regular expression: a hundred alternatives cost more to compile than a
+ * small spec takes to read.
+ */
+const FORMS = new Map<string, { kind: SectionKind; words: number }>();
+for (const { kind, name } of [...NAMES].reverse()) {
+  const base = words(name);
+  const forms = base.endsWith("y") ? [base, `${base.slice(0, -1)}ies`] : [base, `${base}s`, `${base}es`];
+  for (const form of forms) FORMS.set(form, { kind, words: base.split(" ").length });
+}
+const LONGEST = Math.max(...[...FORMS.values()].map((entry) => entry.words));
+
+/**
  * The section kind of a normalized heading title, by its leading words (`Hard rules`), else by its
- * last word (`Operating limits`, `House rules`); `unknown` when no name matches.
+ * last word (`Operating limits`, `House rules`); `unknown` when no name matches. The longest
+ * matching name wins.
  */
 export function sectionKind(title: string): SectionKind {
-  for (const { kind, pattern } of KIND_PATTERNS) if (pattern.test(title)) return kind;
-  const last = /([A-Za-z-]+)\W*$/.exec(title)?.[1];
-  if (last && last !== title) for (const { kind, name, pattern } of KIND_PATTERNS) if (!name.includes(" ") && pattern.test(last)) return kind;
-  return "unknown";
+  const all = words(title.replace(/[^\p{L}\p{N}\s-]+/gu, " ")).split(" ");
+  const start = ["the", "our", "a"].includes(all[0]) && all.length > 1 ? 1 : 0;
+  for (let count = Math.min(LONGEST, all.length - start); count > 0; count--) {
+    const found = FORMS.get(all.slice(start, start + count).join(" "));
+    if (found) return found.kind;
+  }
+  const last = FORMS.get(all[all.length - 1]);
+  return all.length > 1 && last && last.words === 1 ? last.kind : "unknown";
 }
 
 /** The closest known section name to an unknown title, when it is close enough to be a typo. */
 export function suggestSection(title: string): string | null {
   const word = title.toLowerCase().split(/\s+/).slice(0, 3).join(" ");
   if (word === "") return null;
-  const names = KIND_PATTERNS.filter((entry) => entry.kind !== "documentation").map((entry) => entry.name);
+  const names = NAMES.filter((entry) => entry.kind !== "documentation").map((entry) => entry.name);
   const best = closest(word, names);
   return distance(word, best) <= Math.max(2, Math.floor(best.length / 4)) ? best : null;
 }

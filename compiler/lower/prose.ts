@@ -27,6 +27,8 @@ export interface ProseLimit {
 
 export interface ProsePattern {
   quantity: Quantity;
+  /** A cheap test that must pass before `pattern` runs: most sentences state no limit. */
+  cue: RegExp;
   pattern: RegExp;
   /** Prose an author writes, and the value specc must read from it (docs and tests run these). */
   example: string;
@@ -36,7 +38,9 @@ export interface ProsePattern {
 
 const WORD_NUMBERS = Object.keys(NUMBER_WORDS).join("|");
 // A count: digits (with thousands commas or a k suffix) or a number word; `~` and `≈` allowed before.
-const N = String.raw`(?:~|≈|about\s+|approximately\s+)?(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d{1,4})?\s?[kK]?|${WORD_NUMBERS})(?:\s+\(\d{1,9}\))?`;
+// Words are matched by shape and checked by `countValue` (a pattern listing every number word
+// would be many times larger, and compiling the patterns is most of a small spec's cost).
+const N = String.raw`(?:~|≈|about\s+|approximately\s+)?(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d{1,4})?\s?[kK]?|[a-z]{3,7})(?:\s+\(\d{1,9}\))?`;
 const AT_MOST = String.raw`(?:at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of|max(?:imum)?\.?|(?:limited|limits|capped|caps|bounded|bounds)\s+(?:it\s+|them\s+)?(?:at|to|by)|a\s+(?:cap|limit|ceiling|budget)\s+of|ref:|≤|<=)`;
 const MONEY_CONTEXT = String.raw`\b(?:budget|cap|capped|caps|ceiling|limit|limited|at\s+most|no\s+more\s+than|up\s+to|maximum|max(?:imum)?|spend(?:ing)?|exceed(?:ing|s)?|more\s+than)\b[^.;!?\d$]{0,30}?`;
 
@@ -68,6 +72,7 @@ const HOURS: Record<string, number> = { h: 1, hour: 1, hours: 1, hr: 1, hrs: 1, 
 export const PROSE_PATTERNS: ProsePattern[] = [
   {
     quantity: "cycle-length",
+    cue: /length|cycle/i,
     pattern: new RegExp(String.raw`\b(?:cycles?\s+of\s+)?length(?:s)?\s+${N}\s*(?:–|-|to)\s*${N}|\bcycles?\s+of\s+${N}\s*(?:–|-|to)\s*${N}\s+(?:actions|steps|calls|tool\s+calls)\b`, "gi"),
     example: "cycles of length 2–5 repeated ≥2 full cycles",
     expected: { min: 2, max: 5 },
@@ -75,6 +80,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "cycle-repeats",
+    cue: /repeat/i,
     pattern: new RegExp(String.raw`\brepeat(?:ed|ing|s)?\s*(?:≥|>=|at\s+least)\s*${N}\s*(?:full\s+)?(?:cycles|times)\b|(?<=\bcycles?\b[^.;!?]{0,60})\brepeat(?:ed|ing|s)?\s+${N}\s*(?:full\s+)?(?:cycles|times)\b`, "gi"),
     example: "length 2–5 repeated ≥2 full cycles",
     expected: 2,
@@ -82,6 +88,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "window",
+    cue: /last|recent|previous/i,
     pattern: new RegExp(String.raw`\b(?:last|most\s+recent|previous)\s+${N}\s+(?:actions|tool\s+calls|calls|steps|turns)\b`, "gi"),
     example: "(ref: last ~30 actions)",
     expected: 30,
@@ -89,6 +96,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "messages",
+    cue: /messages/i,
     pattern: new RegExp(String.raw`\b(?:last|most\s+recent)\s+${N}\s+messages\b`, "gi"),
     example: "the last 5 messages are kept",
     expected: 5,
@@ -96,6 +104,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "identical-streak",
+    cue: /in a row/i,
     pattern: new RegExp(String.raw`(?<![\w.])${N}\s+(?:(?:identical|same|repeated)\s+)(?:[a-z-]+\s+){0,2}?in\s+a\s+row\b|\b(?:the\s+)?same\s+(?:[a-z-]+\s+){0,2}?${N}\s+times\s+in\s+a\s+row\b`, "gi"),
     example: "three identical actions in a row",
     expected: 3,
@@ -103,6 +112,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "streak",
+    cue: /in a row/i,
     pattern: new RegExp(String.raw`(?<![\w.])${N}\s+(?:(?:consecutive|malformed|failed|bad|invalid)\s+)?(?:[a-z-]+\s+){0,2}?in\s+a\s+row\b`, "gi"),
     example: "(ref: 3 in a row)",
     expected: 3,
@@ -110,6 +120,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "money",
+    cue: /\$|usd|dollar/i,
     pattern: new RegExp(String.raw`${MONEY_CONTEXT}(?:US\$|\$|USD\s?)\s?(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d{1,2})?)|${MONEY_CONTEXT}(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d{1,2})?)\s?(?:USD|US\s+dollars|dollars)\b`, "gi"),
     example: "a budget of 50 USD",
     expected: 50,
@@ -117,6 +128,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "iterations",
+    cue: /iteration|turn|loop step/i,
     pattern: new RegExp(String.raw`${AT_MOST}\s*${N}\s+(?:(?:agent|loop|total|model)\s+)?(?:iterations|turns|loop\s+steps)\b`, "gi"),
     example: "the loop is bounded (ref: 300 iterations)",
     expected: 300,
@@ -124,6 +136,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "steps",
+    cue: /step|tool call|search/i,
     pattern: new RegExp(String.raw`${AT_MOST}\s*${N}\s+(?:research\s+|search\s+)?(?:steps|tool\s+calls|searches)\b`, "gi"),
     example: "research stops after at most 20 steps",
     expected: 20,
@@ -131,6 +144,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "retries",
+    cue: /retr|tries|times|once|twice|thrice/i,
     pattern: new RegExp(String.raw`${AT_MOST}\s*${N}\s+(?:more\s+)?(?:retries|re-?tries|retry\s+attempts|times|tries)\b|\bretr(?:y|ied|ies|ying)\b[^.;!?]{0,40}?(?:more\s+than|at\s+most|no\s+more\s+than|up\s+to)\s+${N}(?:\s+times)?|\b(?:at\s+most|no\s+more\s+than)\s+(once|twice|thrice)\b`, "gi"),
     example: "no more than 3 retries",
     expected: 3,
@@ -138,6 +152,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "fraction",
+    cue: /%/,
     pattern: new RegExp(String.raw`\b(\d{1,3})\s?%\s+of\s+(?:the\s+)?(?:model'?s\s+)?context`, "gi"),
     example: "at 90% of the context window",
     expected: 0.9,
@@ -145,6 +160,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "tokens",
+    cue: /token/i,
     pattern: new RegExp(String.raw`${AT_MOST}\s*${N}\s+tokens\b`, "gi"),
     example: "any message above at most 50k tokens",
     expected: 50000,
@@ -152,6 +168,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "duration",
+    cue: /hour|minute|day|\bh\b|\bm\b|\bd\b|hrs?\b|mins?\b/i,
     pattern: new RegExp(String.raw`\b(?:timeout|time\s+limit|time\s*box|wall[- ]clock\s+limit)\b[^.;!?\d]{0,20}?(\d{1,5}(?:\.\d{1,2})?)\s?(hours?|hrs?|h|minutes?|mins?|m|days?|d)\b|(?:${AT_MOST}|\bwithin|\bno\s+longer\s+than)\s*(\d{1,5}(?:\.\d{1,2})?)\s?(?:(?:business|working|calendar)\s+)?(hours?|minutes?|days?)\b`, "gi"),
     example: "a timeout of 6 hours",
     expected: 6,
@@ -163,6 +180,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
   {
     quantity: "attempts",
+    cue: /attempt/i,
     pattern: new RegExp(String.raw`${AT_MOST}\s*${N}\s+attempts\b`, "gi"),
     example: "at most 3 attempts",
     expected: 3,
@@ -170,18 +188,29 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   },
 ];
 
-/** Every limit stated in `text`, in order; a span is read once, by the first form that matches it. */
-export function proseLimits(text: string): ProseLimit[] {
+// A limit needs a number, in digits or in words.
+const ANY_NUMBER = new RegExp(String.raw`\d|\b(?:${WORD_NUMBERS})\b`, "i");
+
+/**
+ * Every limit stated in `text`, in order; a span is read once, by the first form that matches it.
+ * `only` keeps the forms of some quantities (a phase states budgets, nothing else).
+ */
+export function proseLimits(text: string, only?: ReadonlySet<Quantity>): ProseLimit[] {
+  if (!ANY_NUMBER.test(text)) return [];
   const taken: [number, number][] = [];
   const found: { at: number; limit: ProseLimit }[] = [];
-  for (const { quantity, pattern, read } of PROSE_PATTERNS) {
+  for (const { quantity, cue, pattern, read } of PROSE_PATTERNS) {
+    if ((only && !only.has(quantity)) || !cue.test(text)) continue;
     pattern.lastIndex = 0;
     for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
       const start = match.index;
       const end = start + match[0].length;
       if (taken.some(([from, to]) => start < to && end > from)) continue;
       const value = read(match);
-      if (value === null) continue;
+      if (value === null) {
+        pattern.lastIndex = start + 1; // a word that is no number: try again one character on
+        continue;
+      }
       taken.push([start, end]);
       found.push({ at: start, limit: { quantity, value, written: match[0].trim() } });
     }

@@ -1,6 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { compile } from "../compiler/compile.js";
 import { formatMessages } from "../compiler/diagnostics.js";
+import { loadProfile } from "../compiler/load-profile.js";
+import { readSpec } from "../compiler/read-spec.js";
+import { TARGETS } from "../targets/index.js";
 import type { SpecIR } from "../compiler/ir.js";
 import { bundledSpecs, ROOT } from "./helpers/paths.js";
 import { analyzeText, contractNumbers, corpusSpecs, expectationOf, uncoveredBlocks } from "./helpers/spec.js";
@@ -18,6 +22,15 @@ describe("specs written in other authors' styles are read as their authors meant
     expect(ir!.capabilities.map((capability) => capability.id)).toEqual(expected.capabilities ?? []);
     const numbers = contractNumbers(ir!);
     for (const [key, value] of Object.entries(expected.contract ?? {})) expect(numbers[key], `contract ${key}`).toBe(value);
+  });
+});
+
+describe("every corpus spec compiles, with warnings at most", () => {
+  test.each(corpusSpecs())("%s", async (spec) => {
+    const { profile } = loadProfile();
+    const result = await compile(readSpec(`${ROOT}${spec}`, { displayPath: spec }), { target: TARGETS["claude-code"], profile, sourcePath: spec, speccVersion: "test" });
+    expect(result.problems).toEqual([]);
+    expect(result.files.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,9 +1,10 @@
-import type { Root, RootContent, Yaml } from "mdast";
+import type { Root, RootContent, Table, Yaml } from "mdast";
+import { report } from "./diagnostics.js";
 import { toString } from "mdast-util-to-string";
 import type { VFile } from "vfile";
 import type { Capability, Criterion, Element, Phase, Rule, SpecIR, StateEntry } from "./ir.js";
 import { lowerBindings } from "./lower/bindings.js";
-import { collectItems, type Collected } from "./lower/collect.js";
+import { collectItems, isCapabilityTable, type Collected } from "./lower/collect.js";
 import { LowerContext } from "./lower/context.js";
 import { applyStated, checkCapParam, fillDefaults, lowerContract, statedIn, statedInText, type StatedLimit } from "./lower/contract.js";
 import { deriveIds } from "./lower/derive.js";
@@ -16,7 +17,8 @@ import { linkReferences } from "./lower/link.js";
 import { classifySections, type Classified } from "./lower/classify.js";
 import type { Quantity } from "./lower/prose.js";
 import { strengthOf } from "./lower/strength.js";
-import { documentTree } from "./lower/tree.js";
+import { sourceOf } from "./lower/source.js";
+import { documentTree, type SectionNode } from "./lower/tree.js";
 import { slug } from "./slug.js";
 
 /** Id shapes per kind: the kind's letter (a clause number such as `6.1` is layout, not an id). */
@@ -115,6 +117,7 @@ function elements(sections: Classified["ordered"][number]["section"][], kind: "p
 
 function lowerCapabilities(classified: Classified, context: LowerContext): Capability[] {
   const collected = classified.of("capabilities").map((section) => collect(section, "capabilities", context, { namedRows: true, keepRelisted: true }));
+  collected.push(...liftCapabilityTables(context));
   const items = collected.flatMap((entry) => entry.items);
   const ids = deriveIds(items, { prefix: "C", what: "capabilities", context });
   const capabilities = items.map((item, index): Capability => asElement(item, ids[index], context, { bindings: [] as Capability["bindings"] }));
@@ -127,6 +130,27 @@ function lowerCapabilities(classified: Classified, context: LowerContext): Capab
 }
 
 /** The rules, and the limits they state in prose (a rule's "at most 5 USD" binds the contract). */
+/**
+ * A capability table that stands elsewhere (`| Capability | Purpose |` in an overview, `| Ref |
+ * Capability |` under "Responsibilities and resources") defines capabilities all the same: it is
+ * taken out of docs and read, with a note.
+ */
+function liftCapabilityTables(context: LowerContext): Collected[] {
+  const lifted: Collected[] = [];
+  for (const doc of context.docs) {
+    for (const table of doc.nodes.filter((node): node is Table => node.type === "table" && isCapabilityTable(node))) {
+      doc.nodes = doc.nodes.filter((node) => node !== table);
+      report(context.file, "SPC107", `Unexpected capability table in \`${doc.title}\`, expected it under a capabilities heading; read it as capabilities`, {
+        place: sourceOf(table),
+        hint: "give the capabilities a section of their own (`## Capabilities`) to say so",
+      });
+      const section: SectionNode = { heading: { type: "heading", depth: 2, children: [], position: table.position }, depth: 2, parts: { number: null, title: doc.title, phase: null, optional: false }, blocks: [table], children: [] };
+      lifted.push(collectItems(section, { shape: SHAPES.capabilities, namedRows: true, keepRelisted: true }));
+    }
+  }
+  return lifted;
+}
+
 function lowerRules(classified: Classified, context: LowerContext): { rules: Rule[]; stated: StatedLimit[] } {
   const items = classified.of("rules").flatMap((section) => collect(section, "rules", context, { keywordParagraphs: true }).items);
   const ids = deriveIds(items, { prefix: "R", what: "rules", context });

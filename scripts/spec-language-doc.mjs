@@ -21,7 +21,7 @@ function show(value) {
 }
 
 /** The tables, by region name. */
-export function renderTables({ sections, phases, ids, guards, prose, references }) {
+export function renderTables({ sections, phases, ids, guards, prose, references, labels }) {
   return {
     sections: [
       "| section kind | heading names (singular or plural) | example |",
@@ -44,6 +44,7 @@ export function renderTables({ sections, phases, ids, guards, prose, references 
         return `| ${code(g.kind)} | ${code(g.words.source)} | ${params} | ${reads} |`;
       }),
     ],
+    labels: ["| label words (regular expression) | key | example |", "| --- | --- | --- |", ...labels.map((l) => `| ${code(l.words.source)} | ${code(l.key)} (${l.kind}) | ${code(l.example)} |`)],
     references: ["| written | refers to |", "| --- | --- |", ...references.map((r) => `| ${code(r.written)} | ${r.refs.length ? r.refs.map(code).join(", ") : "nothing: these are words"} |`)],
     prose: ["| counts | written | read as |", "| --- | --- | --- |", ...prose.map((p) => `| ${p.quantity} | ${code(p.example)} | ${code(show(p.expected))} |`)],
   };
@@ -62,7 +63,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const conventions = await import(`${root}dist/compiler/lower/conventions.js`);
   const { GUARDS } = await import(`${root}dist/compiler/lower/guards.js`);
   const { PROSE_PATTERNS } = await import(`${root}dist/compiler/lower/prose.js`);
-  const data = { sections: conventions.SECTION_CONVENTIONS, phases: conventions.PHASE_HEADING_EXAMPLES, ids: conventions.ID_EXAMPLES, guards: GUARDS, prose: PROSE_PATTERNS, references: conventions.REFERENCE_EXAMPLES };
+  const data = { sections: conventions.SECTION_CONVENTIONS, phases: conventions.PHASE_HEADING_EXAMPLES, ids: conventions.ID_EXAMPLES, guards: GUARDS, prose: PROSE_PATTERNS, references: conventions.REFERENCE_EXAMPLES, labels: (await import(`${root}dist/compiler/lower/guards.js`)).LABELS };
   writeFileSync(DOC, renderSpecLanguageDoc(readFileSync(DOC, "utf8"), data));
   console.log("wrote docs/spec-language.md");
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { ID_EXAMPLES, PHASE_HEADING_EXAMPLES, REFERENCE_EXAMPLES, SECTION_CONVENTIONS } from "../compiler/lower/conventions.js";
-import { GUARDS, guardSpecFor } from "../compiler/lower/guards.js";
+import { GUARDS, guardSpecFor, LABELS, labelTarget } from "../compiler/lower/guards.js";
 import { normalizeHeading, sectionKind } from "../compiler/lower/heading.js";
 import { PROSE_PATTERNS, proseLimits } from "../compiler/lower/prose.js";
 import { analyzeText } from "./helpers/spec.js";
@@ -59,6 +59,13 @@ describe("references", () => {
 describe("known guards", () => {
   test.each(GUARDS.map((guard) => [guard.title, guard.kind]))("a section titled %s is the %s guard", (title, kind) => {
     expect(guardSpecFor(title)?.kind).toBe(kind);
+  });
+});
+
+describe("limits under plain labels", () => {
+  test.each(LABELS.map((label) => [label.example, `${label.kind} ${label.key}`]))("%s → %s", (example, target) => {
+    const found = labelTarget(example);
+    expect(`${found?.spec.kind} ${found?.key}`).toBe(target);
   });
 });
 

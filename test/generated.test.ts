@@ -9,7 +9,7 @@ import { renderDiagnosticsDoc } from "../scripts/diagnostics-doc.mjs";
 // @ts-expect-error: plain .mjs build scripts without types
 import { renderSpecLanguageDoc } from "../scripts/spec-language-doc.mjs";
 import { ID_EXAMPLES, PHASE_HEADING_EXAMPLES, REFERENCE_EXAMPLES, SECTION_CONVENTIONS } from "../compiler/lower/conventions.js";
-import { GUARDS } from "../compiler/lower/guards.js";
+import { GUARDS, LABELS } from "../compiler/lower/guards.js";
 import { PROSE_PATTERNS } from "../compiler/lower/prose.js";
 
 describe("generated files are current (run `npm run generate`)", () => {
@@ -23,7 +23,7 @@ describe("generated files are current (run `npm run generate`)", () => {
 
   test("docs/spec-language.md tables", () => {
     const current = readFileSync(`${ROOT}docs/spec-language.md`, "utf8");
-    const data = { sections: SECTION_CONVENTIONS, phases: PHASE_HEADING_EXAMPLES, ids: ID_EXAMPLES, guards: GUARDS, prose: PROSE_PATTERNS, references: REFERENCE_EXAMPLES };
+    const data = { sections: SECTION_CONVENTIONS, phases: PHASE_HEADING_EXAMPLES, ids: ID_EXAMPLES, guards: GUARDS, prose: PROSE_PATTERNS, references: REFERENCE_EXAMPLES, labels: LABELS };
     expect(current === renderSpecLanguageDoc(current, data), 'docs/spec-language.md is stale: run "npm run generate"').toBe(true);
     expect(current).toContain("| rules |");
   });

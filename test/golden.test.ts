@@ -36,7 +36,8 @@ async function produce(): Promise<Map<string, string>> {
   // Specs in other authors' styles: what was read (IR), how (outline) and what was said (messages).
   for (const spec of corpusSpecs()) {
     const { ir, file } = analyze(readSpec(`${ROOT}${spec}`, { displayPath: spec }));
-    const name = `corpus/${spec.startsWith("test/corpus/") ? "" : "front-end/"}${basename(spec, ".md")}`;
+    const round = spec.startsWith("test/corpus/") ? "" : spec.startsWith("test/corpus2/") ? "second-round/" : "front-end/";
+    const name = `corpus/${round}${basename(spec, ".md")}`;
     files.set(`${name}/ir.json`, stableJson(ir));
     files.set(`${name}/outline.txt`, `${outline(ir!)}\n`);
     const messages = formatMessages(file, spec);

@@ -1,4 +1,4 @@
-import type { RootContent, Table, TableRow } from "mdast";
+import type { ListItem, RootContent, Table, TableRow } from "mdast";
 import { toString } from "mdast-util-to-string";
 import { cellTexts, idColumn, isLayout, itemFromHeading, itemFromListItem, itemFromParagraph, itemFromPlainParagraph, itemFromRow, splitId, type IdShape, type Item } from "./items.js";
 import { strengthOf } from "./strength.js";
@@ -66,7 +66,7 @@ function collectBlocks(blocks: RootContent[], group: string | null, options: Col
         continue;
       }
       open = null;
-      for (const listItem of node.children) out.items.push(itemFromListItem(listItem, options.shape, group));
+      for (const listItem of node.children) out.items.push(named(itemFromListItem(listItem, options.shape, group), listItem, options));
     } else if (node.type === "table") {
       open = null;
       collectTable(node, group, options, out);
@@ -75,7 +75,18 @@ function collectBlocks(blocks: RootContent[], group: string | null, options: Col
   }
 }
 
+/** A table whose header names capabilities or tools (`| Ref | Capability | Notes |`), wherever it stands. */
+export function isCapabilityTable(table: Table): boolean {
+  const header = table.children[0];
+  return header !== undefined && header.children.some((cell) => /^(?:capabilit(?:y|ies)|tools?)$/i.test(toString(cell).trim()));
+}
+
 function collectTable(table: Table, group: string | null, options: CollectOptions, out: Collected): void {
+  // Outside the capabilities, such a table is left for the capabilities to claim (see lowerCapabilities).
+  if (!options.namedRows && isCapabilityTable(table)) {
+    out.leftovers.push({ nodes: [table], group });
+    return;
+  }
   const idAt = idColumn(table, options.shape);
   if (idAt < 0 && !options.namedRows) {
     out.leftovers.push({ nodes: [table], group });
@@ -97,6 +108,14 @@ function collectTable(table: Table, group: string | null, options: CollectOption
     if (idAt < 0) item.title = cellTexts(row)[1] ? item.title : item.id ?? "";
     out.items.push(item);
   }
+}
+
+/** A capability written as `` - `search` — … `` is named by its code: that name is its id. */
+function named(item: Item, listItem: ListItem, options: CollectOptions): Item {
+  const lead = listItem.children[0];
+  const code = lead?.type === "paragraph" && lead.children[0]?.type === "inlineCode" ? lead.children[0].value.trim() : "";
+  if (options.namedRows && item.id === null && code !== "") item.id = code;
+  return item;
 }
 
 /** A row of a table that re-lists an element (`| R3 | enforced by | … |`) adds its cells to that element. */

@@ -3,7 +3,7 @@ import { report } from "../diagnostics.js";
 import type { Contract, Guard, GuardKind, Param, Source, SpecParam } from "../ir.js";
 import { slug } from "../slug.js";
 import type { LowerContext } from "./context.js";
-import { guardSpec, guardSpecFor, ownerOf, UNGUARDED_PROSE, valueHasType, withinBounds, type GuardSpec } from "./guards.js";
+import { guardSpec, guardSpecFor, labelTarget, ownerOf, UNGUARDED_PROSE, valueHasType, withinBounds, type GuardSpec } from "./guards.js";
 import { isLayout, itemFromHeading, sectionNodes } from "./items.js";
 import { collectParams, paramFromItem } from "./params.js";
 import { proseLimits, type ProseLimit, type Quantity } from "./prose.js";
@@ -65,6 +65,7 @@ function placeLoose(contract: Contract, param: Param, section: SectionNode, cont
     setParam(guardOf(contract, owner, param.source), param, owner, context);
     return;
   }
+  if (placeLabelled(contract, param, context)) return;
   const id = `guard-${slug(section.parts.title) || "contract"}`;
   let guard = contract.guards.find((candidate) => candidate.id === id);
   if (!guard) {
@@ -105,10 +106,30 @@ function lowerGuard(section: SectionNode, contract: Contract, context: LowerCont
         hint: `move the item to the section about ${owner.title.toLowerCase()} (or give this section a title that names it)`,
       });
       setParam(guardOf(contract, owner, param.source), param, owner, context);
+    } else if (!owner && !(spec && Object.hasOwn(spec.types, param.key)) && placeLabelled(contract, param, context)) {
+      continue;
     } else setParam(guard, param, spec, context);
   }
   const prose = sectionNodes(section).slice(1).filter((node) => node.type !== "table" && !(node.type === "list" && node.children.every((entry) => paramFromItem(entry))));
   for (const block of prose) applyStated(contract, statedIn(block, title), context, guard);
+}
+
+/**
+ * A limit under a plain label (`| cost cap | $9.50 / run |`, `- max spend: $40`) goes to the key the
+ * label names, its number read from the value, with a note saying so. False when the label names none.
+ */
+function placeLabelled(contract: Contract, param: Param, context: LowerContext): boolean {
+  const target = labelTarget(param.key);
+  const number = /(?:^|[^\d.])(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d{1,4})?)(?!\.?\d)/.exec(typeof param.value === "number" ? String(param.value) : param.raw);
+  if (!target || !number) return false;
+  const label = param.key.replace(/_/g, " ");
+  const read: Param = { key: target.key, value: Number(number[1].replace(/,/g, "")), raw: `${label}: ${param.raw}`, source: param.source, origin: "written" };
+  report(context.file, "SPC312", `Unexpected label \`${label}\` for a limit, expected a known key; read it as \`${target.key}: ${read.value}\``, {
+    place: param.source,
+    hint: `write \`${target.key}\` as the key to say it exactly`,
+  });
+  setParam(guardOf(contract, target.spec, param.source), read, target.spec, context);
+  return true;
 }
 
 /** A guard whose title names nothing known is recognized by the keys written under it. */

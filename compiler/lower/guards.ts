@@ -57,7 +57,7 @@ export const GUARDS: GuardSpec[] = [
     defaults: { max_retries: 2 },
     types: { max_retries: "number" },
     bounds: { max_retries: COUNT(0, 100) },
-    prose: { retries: "max_retries" },
+    prose: { retries: "max_retries", continuations: "max_retries" },
   },
   {
     kind: "malformed-action",
@@ -66,7 +66,7 @@ export const GUARDS: GuardSpec[] = [
     defaults: { max_streak: 2 },
     types: { max_streak: "number" },
     bounds: { max_streak: COUNT(1, 100) },
-    prose: { streak: "max_streak", retries: "max_streak" },
+    prose: { streak: "max_streak", "malformed-streak": "max_streak", retries: "max_streak" },
   },
   {
     kind: "output-truncation",
@@ -122,10 +122,39 @@ export const UNGUARDED_PROSE: Partial<Record<Quantity, { kind: GuardKind; key: s
   retries: { kind: "bounded-iteration", key: "max_retries" },
   window: { kind: "repetition", key: "window" },
   "identical-streak": { kind: "repetition", key: "identical_streak" },
+  "malformed-streak": { kind: "malformed-action", key: "max_streak" },
+  continuations: { kind: "continuation", key: "max_retries" },
   steps: { kind: "research-budget", key: "max_steps" },
   "cycle-length": { kind: "repetition", key: "cycle_length" },
   "cycle-repeats": { kind: "repetition", key: "cycle_repeats" },
 };
+
+/**
+ * What a limit written under a plain label means (`| cost cap | $9.50 / run |`, `- max spend: $40`):
+ * label words → guard key, most specific first. Each has an example that the tests run.
+ */
+export const LABELS: { words: RegExp; kind: GuardKind; key: string; example: string }[] = [
+  { words: /\bcontinuation\b|\bnudges?\b/, kind: "continuation", key: "max_retries", example: "continuation retries" },
+  { words: /\bmalformed\b/, kind: "malformed-action", key: "max_streak", example: "malformed tool output streak" },
+  { words: /\bcycle\s+length\b/, kind: "repetition", key: "cycle_length", example: "cycle length" },
+  { words: /\bcycle\s+repeats?\b/, kind: "repetition", key: "cycle_repeats", example: "cycle repeats" },
+  { words: /\b(?:identical|same)\b/, kind: "repetition", key: "identical_streak", example: "identical actions in a row" },
+  { words: /\b(?:repetition\s+)?window\b/, kind: "repetition", key: "window", example: "repetition window" },
+  { words: /\bresearch\b|\bsub-?agent\b/, kind: "research-budget", key: "max_steps", example: "research steps (search+fetch)" },
+  { words: /\b(?:cost|spend|spending|budget|money|usd|dollars?)\b/, kind: "approval", key: "cost_cap_usd", example: "cost cap" },
+  { words: /\biterations?\b|\bturns?\b/, kind: "bounded-iteration", key: "max_iterations", example: "max iterations" },
+  { words: /\bretr(?:y|ies)\b/, kind: "bounded-iteration", key: "max_retries", example: "retries per tool call" },
+  { words: /\bthreshold\b/, kind: "compaction", key: "threshold", example: "compaction threshold" },
+  { words: /\btokens?\b/, kind: "compaction", key: "max_message_tokens", example: "max message tokens" },
+];
+
+/** The guard key a plain label names (`cost cap` → approval `cost_cap_usd`), if any. */
+export function labelTarget(label: string): { spec: GuardSpec; key: string } | null {
+  const words = label.toLowerCase().replace(/_/g, " ");
+  const found = LABELS.find((entry) => entry.words.test(words));
+  const spec = found ? guardSpec(found.kind) : null;
+  return found && spec ? { spec, key: found.key } : null;
+}
 
 /** The known guard a contract sub-section's title names, if any. */
 export function guardSpecFor(title: string): GuardSpec | null {

@@ -43,12 +43,14 @@ export function normalizeHeading(text: string): HeadingParts {
   return { number, title, phase: phaseOf(title), optional };
 }
 
-function phaseOf(title: string): HeadingParts["phase"] {
-  const match = PHASE.exec(title);
+function phaseOf(heading: string): HeadingParts["phase"] {
+  const match = PHASE.exec(heading);
   if (!match) return null;
   const number = ROMAN.test(match[2]) ? romanValue(match[2]) : Number(match[2]);
   if (number === null) return null;
-  return { number, title: trimTitle(match[3]) };
+  // `Phase 1 (Reconnaissance)`: the title in parentheses is still the title.
+  const title = trimTitle(match[3]).replace(/^\((.*)\)$/, "$1").trim();
+  return { number, title };
 }
 
 const ROMAN_VALUES: Record<string, number> = { i: 1, v: 5, x: 10, l: 50, c: 100 };

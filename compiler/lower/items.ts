@@ -56,17 +56,26 @@ export function splitId(text: string, shape: IdShape): { id: string | null; qual
 
 /** Title from a bold lead (`**R1. Persist.** Body`), else the first short sentence. */
 function leadParts(paragraph: Paragraph, shape: IdShape): { id: string | null; qualifier: string | null; title: string; text: string } {
-  const [first, ...rest] = paragraph.children;
+  // `5.3 **QA-03** …`: a clause number before a bold id is layout.
+  const children = paragraph.children[0]?.type === "text" && CLAUSE.test(paragraph.children[0].value) && paragraph.children[1]?.type === "strong" ? paragraph.children.slice(1) : paragraph.children;
+  const [first, ...rest] = children;
   if (first && first.type === "strong") {
-    const { id, qualifier, rest: title } = splitId(squash(toString(first)), shape);
+    // A bold lead says "this is a name": any short id family is read there (`**K1 — Prompt channel.**`).
+    const { id, qualifier, rest: title } = splitId(squash(toString(first)), { ...shape, letters: "A-Z" });
     const restText = squash(toString({ type: "paragraph", children: rest as PhrasingContent[] })).replace(/^[.:—–-]\s*/, "");
     // "**R1.** Persist everything." — the bold holds only the id; the title is the first sentence.
     if (title === "") return { id, qualifier, ...sentenceSplit(restText) };
     return { id, qualifier, title: trimTitle(title), text: restText };
   }
-  const { id, qualifier, rest: body } = splitId(squash(toString(paragraph)), shape);
+  const plain = squash(toString(paragraph));
+  const unnumbered = plain.replace(CLAUSE_PREFIX, "");
+  const split = splitId(unnumbered, shape);
+  const { id, qualifier, rest: body } = split.id !== null ? split : splitId(plain, shape);
   return { id, qualifier, ...sentenceSplit(body) };
 }
+
+const CLAUSE = /^\s*\d{1,3}(?:\.\d{1,3})+\s*$/;
+const CLAUSE_PREFIX = /^\s*\d{1,3}(?:\.\d{1,3})+\s+/;
 
 function sentenceSplit(text: string): { title: string; text: string } {
   const match = /^(.{1,100}?)(?:[.:]\s+|\s+—\s+)(.*)$/s.exec(text);

@@ -6,7 +6,7 @@ import { parseValue, snakeKey } from "./values.js";
 
 // A key is a short lowercase or snake_case name; prose like "Note: the run …" is not a parameter.
 const KEY_VALUE = /^\s*`?([a-z][a-z0-9_]*(?: [a-z0-9_]+){0,3})`?\s*[:=]\s*(.+?)\s*$/;
-const KEY_VALUE_HEADERS = new Set(["parameter", "param", "key", "name", "setting", "option"]);
+const KEY_VALUE_HEADERS = new Set(["parameter", "param", "key", "name", "setting", "option", "limit", "limits", "control", "guard", "item", "what"]);
 
 /** A `key: value` list item as a parameter, or null when it is prose. */
 export function paramFromItem(item: ListItem): Param | null {

@@ -7,6 +7,8 @@ export type Quantity =
   | "retries"
   | "streak"
   | "identical-streak"
+  | "malformed-streak"
+  | "continuations"
   | "window"
   | "cycle-length"
   | "cycle-repeats"
@@ -41,7 +43,7 @@ const WORD_NUMBERS = Object.keys(NUMBER_WORDS).join("|");
 // Words are matched by shape and checked by `countValue` (a pattern listing every number word
 // would be many times larger, and compiling the patterns is most of a small spec's cost).
 const N = String.raw`(?:~|≈|about\s+|approximately\s+)?(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d{1,4})?\s?[kK]?|[a-z]{3,7})(?:\s+\(\d{1,9}\))?`;
-const AT_MOST = String.raw`(?:at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of|max(?:imum)?\.?|(?:limited|limits|capped|caps|bounded|bounds)\s+(?:it\s+|them\s+)?(?:at|to|by)|a\s+(?:cap|limit|ceiling|budget)\s+of|ref:|≤|<=)`;
+const AT_MOST = String.raw`(?:at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of|max(?:imum)?\.?|(?:limited|limits|capped|caps|bounded|bounds)\s+(?:it\s+|them\s+)?(?:at|to|by)|a\s+(?:cap|limit|ceiling|budget)\s+of|budget\s+(?:is|of)|(?:stops?|ends?|halts?|terminates?)\s+after|ref:|≤|<=)`;
 const MONEY_CONTEXT = String.raw`\b(?:budget|cap|capped|caps|ceiling|limit|limited|at\s+most|no\s+more\s+than|up\s+to|maximum|max(?:imum)?|spend(?:ing)?|exceed(?:ing|s)?|more\s+than)\b[^.;!?\d$]{0,30}?`;
 
 /** `3`, `1,000`, `50k`, `three`, `twice` → a number; null for anything else. */
@@ -73,7 +75,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   {
     quantity: "cycle-length",
     cue: /length|cycle/i,
-    pattern: new RegExp(String.raw`\b(?:cycles?\s+of\s+)?length(?:s)?\s+${N}\s*(?:–|-|to)\s*${N}|\bcycles?\s+of\s+${N}\s*(?:–|-|to)\s*${N}\s+(?:actions|steps|calls|tool\s+calls)\b`, "gi"),
+    pattern: new RegExp(String.raw`\b(?:cycles?\s+of\s+)?length(?:s)?\s+${N}\s*(?:–|-|to)\s*${N}|\bcycles?\s+(?:of|between)\s+${N}\s*(?:–|-|to|and)\s*${N}\s+(?:actions|steps|calls|tool\s+calls)\b`, "gi"),
     example: "cycles of length 2–5 repeated ≥2 full cycles",
     expected: { min: 2, max: 5 },
     read: (match) => range(match[1] ?? match[3], match[2] ?? match[4]),
@@ -105,9 +107,25 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   {
     quantity: "identical-streak",
     cue: /in a row/i,
-    pattern: new RegExp(String.raw`(?<![\w.])${N}\s+(?:(?:identical|same|repeated)\s+)(?:[a-z-]+\s+){0,2}?in\s+a\s+row\b|\b(?:the\s+)?same\s+(?:[a-z-]+\s+){0,2}?${N}\s+times\s+in\s+a\s+row\b`, "gi"),
+    pattern: new RegExp(String.raw`(?<![\w.])${N}\s+(?:(?:identical|same|repeated)\s+)(?:[a-z-]+\s+){0,2}?in\s+a\s+row\b|\b(?:same|identical)\b[^.;!?]{0,60}?\b${N}\s+times\s+in\s+a\s+row\b`, "gi"),
     example: "three identical actions in a row",
     expected: 3,
+    read: (match) => countValue(match[1] ?? match[2]),
+  },
+  {
+    quantity: "malformed-streak",
+    cue: /in a row/i,
+    pattern: new RegExp(String.raw`(?<![\w.])${N}\s+(?:malformed|invalid|unparseable|unparsable|broken)\s+(?:[a-z-]+\s+){0,2}?in\s+a\s+row\b`, "gi"),
+    example: "3 malformed query payloads in a row",
+    expected: 3,
+    read: first,
+  },
+  {
+    quantity: "continuations",
+    cue: /continu|nudge/i,
+    pattern: new RegExp(String.raw`\b(?:continu\w*|nudge\w*)\b[^.;!?]{0,40}?\b(?:at\s+most|no\s+more\s+than|up\s+to)\s+(?:${N}(?:\s+times)?|(once|twice|thrice))\b`, "gi"),
+    example: "asks the model to continue at most once",
+    expected: 1,
     read: (match) => countValue(match[1] ?? match[2]),
   },
   {
@@ -129,7 +147,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
   {
     quantity: "iterations",
     cue: /iteration|turn|loop step/i,
-    pattern: new RegExp(String.raw`${AT_MOST}\s*${N}\s+(?:(?:agent|loop|total|model)\s+)?(?:iterations|turns|loop\s+steps)\b`, "gi"),
+    pattern: new RegExp(String.raw`${AT_MOST}\s*${N}\s+(?:[a-z-]+\s+)?(?:iterations|turns|loop\s+steps)\b`, "gi"),
     example: "the loop is bounded (ref: 300 iterations)",
     expected: 300,
     read: first,

@@ -4,7 +4,7 @@ import { toString } from "mdast-util-to-string";
 import type { VFile } from "vfile";
 import type { Capability, Criterion, Element, Phase, Rule, SpecIR, StateEntry } from "./ir.js";
 import { lowerBindings } from "./lower/bindings.js";
-import { collectItems, isCapabilityTable, type Collected } from "./lower/collect.js";
+import { collectItems, collectTableItems, isCapabilityTable, type Collected } from "./lower/collect.js";
 import { LowerContext } from "./lower/context.js";
 import { applyStated, checkCapParam, fillDefaults, lowerContract, statedIn, statedInText, type StatedLimit } from "./lower/contract.js";
 import { deriveIds } from "./lower/derive.js";
@@ -18,7 +18,7 @@ import { classifySections, type Classified } from "./lower/classify.js";
 import type { Quantity } from "./lower/prose.js";
 import { strengthOf } from "./lower/strength.js";
 import { sourceOf } from "./lower/source.js";
-import { documentTree, type SectionNode } from "./lower/tree.js";
+import { documentTree } from "./lower/tree.js";
 import { slug } from "./slug.js";
 
 /** Id shapes per kind: the kind's letter (a clause number such as `6.1` is layout, not an id). */
@@ -129,7 +129,6 @@ function lowerCapabilities(classified: Classified, context: LowerContext): Capab
   return capabilities;
 }
 
-/** The rules, and the limits they state in prose (a rule's "at most 5 USD" binds the contract). */
 /**
  * A capability table that stands elsewhere (`| Capability | Purpose |` in an overview, `| Ref |
  * Capability |` under "Responsibilities and resources") defines capabilities all the same: it is
@@ -144,13 +143,13 @@ function liftCapabilityTables(context: LowerContext): Collected[] {
         place: sourceOf(table),
         hint: "give the capabilities a section of their own (`## Capabilities`) to say so",
       });
-      const section: SectionNode = { heading: { type: "heading", depth: 2, children: [], position: table.position }, depth: 2, parts: { number: null, title: doc.title, phase: null, optional: false }, blocks: [table], children: [] };
-      lifted.push(collectItems(section, { shape: SHAPES.capabilities, namedRows: true, keepRelisted: true }));
+      lifted.push(collectTableItems(table, { shape: SHAPES.capabilities, namedRows: true, keepRelisted: true }));
     }
   }
   return lifted;
 }
 
+/** The rules, and the limits they state in prose (a rule's "at most 5 USD" binds the contract). */
 function lowerRules(classified: Classified, context: LowerContext): { rules: Rule[]; stated: StatedLimit[] } {
   const items = classified.of("rules").flatMap((section) => collect(section, "rules", context, { keywordParagraphs: true }).items);
   const ids = deriveIds(items, { prefix: "R", what: "rules", context });

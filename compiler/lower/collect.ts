@@ -51,6 +51,13 @@ export function collectItems(section: SectionNode, options: CollectOptions): Col
   return out;
 }
 
+/** The items of one table standing on its own (a capability table lifted out of another section). */
+export function collectTableItems(table: Table, options: CollectOptions): Collected {
+  const out: Collected = { items: [], leftovers: [], relisted: [] };
+  collectTable(table, null, options, out);
+  return out;
+}
+
 function collectBlocks(blocks: RootContent[], group: string | null, options: CollectOptions, out: Collected): void {
   let open: Item | null = null; // a paragraph item that following prose continues
   for (const node of blocks) {

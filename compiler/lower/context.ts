@@ -1,6 +1,6 @@
 import type { RootContent } from "mdast";
 import type { VFile } from "vfile";
-import type { Doc, DocKind, SectionEntry } from "../ir.js";
+import type { DocKind, SectionEntry } from "../ir.js";
 import { refCandidates, type RefCandidate } from "./refs.js";
 
 /** A block that became no element, waiting to be written to `docs`. */
@@ -36,4 +36,3 @@ export class LowerContext {
   }
 }
 
-export type { Doc };

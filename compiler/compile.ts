@@ -5,14 +5,20 @@ import { hasErrors } from "./diagnostics.js";
 import { inlineRuntime } from "./inline-runtime.js";
 import type { SpecIR } from "./ir.js";
 import type { Pipeline } from "./pipeline.js";
+import { chooseProfile } from "./load-profile.js";
 import type { Profile } from "./profile.js";
+import { proveEnforcement } from "./prove.js";
 import { realize } from "./realize.js";
-import { STOP_REASONS } from "../runtime/workflow/state.js";
+import { accountFor } from "./realize/accounting.js";
+import { hooksRun } from "./realize/enforcement.js";
+import { STOP_REASONS } from "../runtime/workflow/stops.js";
+import { STEP_KINDS } from "../runtime/workflow/kinds.js";
 import type { OutputFile, Target } from "../targets/target.js";
 
 export interface CompileOptions {
   target: Target;
-  profile: Profile;
+  /** The realization profile; without it the spec's bindings choose one (`chooseProfile`). */
+  profile?: Profile;
   /** The spec path as written in provenance headers (relative, `/`-separated). */
   sourcePath: string;
   speccVersion: string;
@@ -23,27 +29,46 @@ export interface CompileResult {
   file: VFile;
   ir: SpecIR | null;
   pipeline: Pipeline | null;
+  /** The profile used, and why (given, or chosen from the spec's bindings). */
+  profile: { name: string; why: string } | null;
   files: OutputFile[];
   /** Problems the target's own checks found in the input or the output. */
-  problems: { path: string; line: number | null; message: string }[];
+  problems: { path: string; line: number | null; message: string; code?: string }[];
 }
 
 /** The whole pipeline in one function: parse → lower → check → realize → validate → emit → verify. */
 export async function compile(file: VFile, options: CompileOptions): Promise<CompileResult> {
   const { ir } = analyze(file);
-  if (!ir || hasErrors(file)) return { file, ir, pipeline: null, files: [], problems: [] };
+  if (!ir || hasErrors(file)) return { file, ir, pipeline: null, profile: null, files: [], problems: [] };
   const sha256 = createHash("sha256").update(String(file.value)).digest("hex");
-  const pipeline = realize(ir, { profile: options.profile, source: { path: options.sourcePath, sha256 }, withLoop: options.withLoop });
+  const chosen = options.profile ? { profile: options.profile, why: "given with --profile" } : chooseProfile(ir);
+  const profile = chosen.profile;
+  const used = { name: profile.name, why: chosen.why };
+  const pipeline = realize(ir, { profile, source: { path: options.sourcePath, sha256 }, withLoop: options.withLoop });
+  const unproven = await proveEnforcement(pipeline, { hooks: hooksRun(pipeline, profile) });
+  pipeline.accounting = accountFor(ir, pipeline);
+  if (unproven.length > 0) {
+    const problems = unproven.map((claim) => ({ path: options.sourcePath, line: ir.rules.find((rule) => rule.id === claim.rule)?.source.start.line ?? null, code: "SPC404", message: `Unexpected enforcement claim \`${claim.rule}\` → \`${claim.guard}\` without a passing violation run, expected the guard to stop a stand-in run that breaks it: ${claim.problem}` }));
+    return { file, ir, pipeline, profile: used, files: [], problems };
+  }
   const context = {
     pipeline,
-    profile: options.profile,
+    profile,
     provenance: { source: options.sourcePath, sha256, specc: options.speccVersion },
     inlineRuntime,
-    stopReasons: [...STOP_REASONS],
+    stopReasons: stopReasonsOf(pipeline),
   };
   const problems = options.target.validate?.(context) ?? [];
-  if (problems.length > 0) return { file, ir, pipeline, files: [], problems };
+  if (problems.length > 0) return { file, ir, pipeline, profile: used, files: [], problems };
   const files = options.target.emit(context);
   const verified = (await options.target.verify?.(files, context)) ?? [];
-  return { file, ir, pipeline, files, problems: verified };
+  return { file, ir, pipeline, profile: used, files, problems: verified };
+}
+
+/** The stop reasons a run of this pipeline can end with: the start's, and those of the kinds it uses. */
+export function stopReasonsOf(pipeline: Pipeline): string[] {
+  const possible = new Set(["completed", "missing-argument", "invalid-argument", "invalid-pipeline"]);
+  for (const step of pipeline.steps) for (const reason of (STEP_KINDS[step.kind] as { stops: readonly string[] }).stops) possible.add(reason);
+  if (pipeline.steps.some((step) => Array.isArray(step.config.endsBranch))) possible.add("completed");
+  return STOP_REASONS.filter((reason) => possible.has(reason));
 }

@@ -44,6 +44,7 @@ export const CODES = {
   SPC313: { severity: "warning", slug: "looser-limit", summary: "A contract value is looser than a number the spec states; the tighter one is used" },
   SPC402: { severity: "error", slug: "profile", summary: "The realization profile is invalid" },
   SPC403: { severity: "error", slug: "target-validation", summary: "Generated output failed the target's own checks" },
+  SPC404: { severity: "error", slug: "unproven-enforcement", summary: "An enforcement claim has no passing violation run" },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

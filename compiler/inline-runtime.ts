@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { SpeccError } from "./errors.js";
+import { findPackageRoot } from "./package-root.js";
+import { shakeRuntime } from "./shake-runtime.js";
+
+export { parseShakeGraph, precomputedShakeGraph, runtimeStepKinds, shakeRuntime, type ShakeGraph } from "./shake-runtime.js";
 
 /** Constructs a Claude Code workflow script may not contain (claude-code-formats §1.5). */
 export const FORBIDDEN_IN_SCRIPTS: [RegExp, string][] = [
@@ -14,13 +17,9 @@ export const FORBIDDEN_IN_SCRIPTS: [RegExp, string][] = [
 ];
 
 function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new SpeccError("cannot find specc's package.json to locate the runtime");
-    dir = parent;
-  }
-  return dir;
+  const root = findPackageRoot();
+  if (root === null) throw new SpeccError("cannot find specc's package.json to locate the runtime");
+  return root;
 }
 
 /** The compiled JavaScript of one runtime folder (`core`, `workflow`), imports and exports stripped. */
@@ -44,18 +43,37 @@ export function strip(source: string): string {
     .trimEnd();
 }
 
+/** Which runtime an inlined script needs; without `roots`, all of it. */
+export interface InlineRuntimeOptions {
+  /** Top-level runtime names the script's own code uses: only what they reach is inlined. */
+  roots?: string[];
+  /** The step kinds the script runs (needs `roots`): `STEP_KINDS` keeps only their drivers. */
+  kinds?: string[];
+}
+
+const folders = new Map<string, string>();
 const cache = new Map<string, string>();
 
 /**
  * The runtime as plain JavaScript to paste into a script that cannot import: one source (the
- * compiled runtime/), no hand-kept copy. `parts` picks the folders, in order.
+ * compiled runtime/), no hand-kept copy. `parts` picks the folders, in order; `roots` (and
+ * `kinds`) drop what the script never reaches (see shakeRuntime).
  */
-export function inlineRuntime(parts: ("core" | "workflow")[] = ["core", "workflow"]): string {
-  const key = parts.join(",");
+export function inlineRuntime(parts: ("core" | "workflow")[] = ["core", "workflow"], options: InlineRuntimeOptions = {}): string {
+  const { roots, kinds } = options;
+  if (kinds !== undefined && roots === undefined) throw new SpeccError("internal: inlineRuntime was given step kinds without roots", { exitCode: 3 });
+  const partsKey = parts.join(",");
+  // The output does not depend on the order of roots or kinds, so neither does the key.
+  const key = roots === undefined ? partsKey : JSON.stringify([partsKey, [...new Set(roots)].sort(), kinds === undefined ? null : [...new Set(kinds)].sort()]);
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  const root = packageRoot();
-  const code = parts.map((part) => inlineFolder(root, part)).join("\n");
+  let full = folders.get(partsKey);
+  if (full === undefined) {
+    const root = packageRoot();
+    full = parts.map((part) => inlineFolder(root, part)).join("\n");
+    folders.set(partsKey, full);
+  }
+  const code = roots === undefined ? full : shakeRuntime(full, { roots, kinds });
   for (const [pattern, name] of FORBIDDEN_IN_SCRIPTS) {
     if (pattern.test(code)) throw new SpeccError(`internal: the inlined runtime contains ${name}`, { exitCode: 3 });
   }

@@ -5,19 +5,9 @@
  */
 import type { Source } from "./ir.js";
 
-/** The step kinds the runtime driver knows how to run (one function each). */
-export type StepKind =
-  | "intake"
-  | "agent"
-  | "fanout"
-  | "critic"
-  | "resources"
-  | "smoke"
-  | "preflight"
-  | "checklist"
-  | "job"
-  | "completion"
-  | "loop";
+/** The step kinds the runtime driver knows how to run: the keys of its one registry. */
+export type { StepKind } from "../runtime/workflow/kinds.js";
+import type { StepKind } from "../runtime/workflow/kinds.js";
 
 /** How a step relates to the spec. */
 export type TraceLabel = "kept" | "adapted" | "added" | "omitted";
@@ -65,13 +55,46 @@ export interface Step {
   config: { [key: string]: unknown };
 }
 
-/** Where a rule is enforced: in a pure guard, a hook, or only in prompts, schemas and critics. */
+/** A stand-in run that broke a rule and was stopped by the guard claimed to enforce it. */
+export interface Proof {
+  guard: string;
+  /** The step whose agent gave the violating answer. */
+  step: string;
+  /** What the agent answered to get around the guard, in a few words. */
+  violation: string;
+  /** The stop reason the run ended with; it is the guard's own. */
+  stoppedReason: string;
+}
+
+/**
+ * Where a rule is enforced: by a runtime guard (proven by a stand-in run), by a hook, or only in
+ * the prompts of the steps that could break it.
+ */
 export interface Enforcement {
   rule: string;
   strength: string | null;
-  where: "guard" | "hook" | "prompt" | "schema" | "critic";
-  /** The guard function, hook or step that enforces it. */
+  where: "guard" | "hook" | "prompt";
+  /** The runtime guards or hooks that enforce it (empty for `prompt`). */
   by: string[];
+  /** The steps whose agents are told the rule. */
+  steps: string[];
+  /** One passing violation run per claimed guard. */
+  proofs: Proof[];
+}
+
+/** What kind of spec element an accounting entry is about. */
+export type ElementKind = "section" | "phase" | "rule" | "guard" | "parameter" | "gate" | "principle" | "criterion" | "capability" | "role" | "state" | "document";
+
+/** How one spec element was realized; every element of the spec has exactly one entry. */
+export interface Accounting {
+  /** The element's id (`Phase 4`, `R7`, `6.2`), or its title when it has none. */
+  element: string;
+  kind: ElementKind;
+  label: TraceLabel;
+  reason: string;
+  /** The steps that realize it. */
+  steps: string[];
+  line: number | null;
 }
 
 /** The control contract with every number resolved (spec value or documented default). */
@@ -81,7 +104,8 @@ export interface ResolvedContract {
   repetition: { window: number; identicalStreak: number; cycleMinLength: number; cycleMaxLength: number; cycleRepeats: number };
   continuationRetries: number;
   malformedStreak: number;
-  costCapUsd: number;
+  /** Null when the spec states no budget and nothing it does is billable. */
+  costCapUsd: number | null;
   researchMaxSteps: number;
   /** `spec` where the spec wrote the number, `prose` where it was read from a sentence, `default` where it did not. */
   origin: { [key: string]: "spec" | "prose" | "default" };
@@ -104,10 +128,16 @@ export interface Pipeline {
   spec: { path: string; sha256: string };
   params: PipelineParam[];
   contract: ResolvedContract;
-  /** Keys the scope guard protects in the frozen baseline. */
-  protectedKeys: string[];
+  /** Keys the scope guard protects in the frozen baseline, each with the names that mean it. */
+  protectedKeys: { [key: string]: string[] };
+  /** URL prefixes the scope guard strips before comparing values (`https://host/` of a resource). */
+  scopeStripPrefixes: string[];
+  /** The task classes the intake chooses among (absent: the task is not classified). */
+  taskClasses: string[] | null;
   steps: Step[];
   /** Spec elements not realized as steps, with the reason. */
   omitted: Trace[];
   enforcement: Enforcement[];
+  /** Every spec element, kept, adapted, added or omitted, with the reason. */
+  accounting: Accounting[];
 }

@@ -1,12 +1,15 @@
-import type { Phase, SpecIR } from "./ir.js";
+import type { Capability, Phase, SpecIR } from "./ir.js";
 import type { Pipeline, Step, StepKind, Trace } from "./pipeline.js";
 import type { Pattern, Profile, StepTemplate } from "./profile.js";
-import { agentsFor } from "./realize/agents.js";
+import { accountFor } from "./realize/accounting.js";
+import { agentsFor, slotsOf } from "./realize/agents.js";
+import { configFor } from "./realize/config.js";
 import { resolveContract } from "./realize/contract.js";
 import { enforcementOf } from "./realize/enforcement.js";
 import { matches, phaseFeatures, type PhaseFeatures } from "./realize/features.js";
+import { protectedKeysOf } from "./realize/protected.js";
+import { ruleReach } from "./realize/reach.js";
 import { slug } from "./slug.js";
-import { PROTECTED_KEYS } from "../runtime/core/scope.js";
 
 export interface RealizeOptions {
   profile: Profile;
@@ -19,34 +22,64 @@ export interface RealizeOptions {
 /** The default pattern: a phase no profile pattern matches is one agent step. */
 const KEEP: Pattern = { id: "keep", description: "One agent step.", when: {}, steps: [{ kind: "agent", title: "{phase}", label: "kept", reason: "Realized as one agent step." }] };
 
-// The scope guard's keys, from the runtime that enforces them.
-const PROTECTED = Object.keys(PROTECTED_KEYS);
+/** A step before its agents exist: what it realizes and what its agents will be told. */
+export interface Draft {
+  id: string;
+  title: string;
+  kind: StepKind;
+  template: StepTemplate;
+  trace: Trace;
+  phase: Phase | null;
+  merged: Phase[];
+  capabilities: Capability[];
+}
 
-/** Spec IR → pipeline IR, driven by what the spec says and the profile's patterns. */
+/**
+ * Spec IR → pipeline IR: the profile's patterns turn phases into step drafts; rules are routed
+ * to every step that could break them; then agents are built, each told its own part of the
+ * phase; enforcement is derived from the profile's guard bindings, and every spec element is
+ * accounted for.
+ */
 export function realize(ir: SpecIR, options: RealizeOptions): Pipeline {
   const { profile } = options;
-  const contract = resolveContract(ir);
-  const steps: Step[] = [];
-  const omitted: Trace[] = [];
-  // The kind of the last step the previous phase produced; null after a merge, so a merge never chains.
-  let previousKind: StepKind | null = null;
-  for (const features of phaseFeatures(ir)) {
-    const previous = steps.at(-1) ?? null;
-    const pattern = profile.patterns.find((candidate) => matches(features, candidate.when, previousKind)) ?? KEEP;
-    if (pattern.mergeInto === "previous" && previous) {
-      mergeInto(previous, features, ir, profile, ir.name);
-      previousKind = null;
-    } else {
-      steps.push(...stepsFor(features, pattern, { ir, profile, steps, contract }));
-      previousKind = steps.at(-1)?.kind ?? null;
-    }
-  }
-  for (const loop of ir.phases.filter((phase) => phase.kind === "loop")) {
-    if (options.withLoop || profile.loop.keep) steps.push(loopStep(loop, { ir, profile, steps, contract }));
-    else omitted.push({ label: "omitted", reason: profile.loop.reason, elements: [loop.id], source: loop.source });
-  }
-  if (ir.completion.length > 0) steps.push(completionStep({ ir, profile, steps, contract }));
-  return {
+  const contract = resolveContract(ir, { billable: profile.billable });
+  const protectedKeys = protectedKeysOf(ir, profile);
+  const drafts = withUnclaimedCapabilities(ir, uniqueIds(draftSteps(ir, profile, options)));
+  const reach = ruleReach(
+    ir,
+    drafts.map((draft) => ({ id: draft.id, phases: draftPhases(draft), capabilities: draft.capabilities.map((c) => c.id), acting: draft.kind !== "critic" && draft.kind !== "completion", hasAgents: draft.kind !== "approval" })),
+  );
+  const steps: Step[] = drafts.map((draft, index) => {
+    const rules = ir.rules.filter((rule) => (reach.get(rule.id) ?? []).includes(draft.id));
+    const previous = index > 0 ? drafts[index - 1] : null;
+    const config = configFor(draft, { ir, profile, contract, protectedKeys, previous });
+    return {
+      id: draft.id,
+      index,
+      title: draft.title,
+      kind: draft.kind,
+      trace: draft.trace,
+      agents: agentsFor({
+        ir,
+        profile,
+        prefix: ir.name,
+        stepId: draft.id,
+        stepTitle: draft.title,
+        kind: draft.kind,
+        phase: draft.phase,
+        capabilities: draft.capabilities,
+        merged: draft.merged,
+        critic: draft.template.critic,
+        text: draft.template.text,
+        slotText: draft.template.slotText,
+        rules,
+        config,
+      }),
+      config,
+    };
+  });
+  const omitted = loopsOmitted(ir, profile, options);
+  const pipeline: Pipeline = {
     pipelineVersion: 1,
     name: ir.name,
     title: ir.title,
@@ -55,129 +88,117 @@ export function realize(ir: SpecIR, options: RealizeOptions): Pipeline {
     spec: options.source,
     params: ir.params.map((param) => ({ name: param.name, type: param.type, required: param.required, default: param.default ?? null, description: param.description })),
     contract,
-    protectedKeys: PROTECTED,
-    steps: uniqueTitles(steps).map((step, index) => ({ ...step, index })),
+    protectedKeys,
+    scopeStripPrefixes: [...(profile.scopeStripPrefixes ?? [])],
+    taskClasses: profile.taskClasses && steps.some((step) => step.kind === "intake") ? [...profile.taskClasses] : null,
+    steps,
     omitted,
-    enforcement: enforcementOf(ir, profile, steps),
+    enforcement: [],
+    accounting: [],
   };
+  pipeline.enforcement = enforcementOf(ir, profile, pipeline, reach);
+  pipeline.accounting = accountFor(ir, pipeline);
+  return pipeline;
 }
 
-interface Build {
-  ir: SpecIR;
-  profile: Profile;
-  steps: Step[];
-  contract: ReturnType<typeof resolveContract>;
+/**
+ * A capability no phase names is there for any step to use: every acting step whose kind has no
+ * per-capability slot gets it, so a spec that lists its tools without citing them is not lost.
+ */
+function withUnclaimedCapabilities(ir: SpecIR, drafts: Draft[]): Draft[] {
+  const named = new Set(ir.phases.flatMap((phase) => phase.refs));
+  const unclaimed = ir.capabilities.filter((capability) => !named.has(capability.id));
+  if (unclaimed.length === 0) return drafts;
+  return drafts.map((draft) => {
+    const slots = slotsOf(draft.kind);
+    const acting = slots.some((slot) => slot.role === "worker") && !slots.some((slot) => slot.many);
+    return acting ? { ...draft, capabilities: [...draft.capabilities, ...unclaimed] } : draft;
+  });
 }
 
-function stepsFor(features: PhaseFeatures, pattern: Pattern, build: Build): Step[] {
+/** The phases a draft realizes, its own first. */
+export function draftPhases(draft: Draft): string[] {
+  return [...(draft.phase ? [draft.phase.id] : []), ...draft.merged.map((phase) => phase.id)];
+}
+
+function draftSteps(ir: SpecIR, profile: Profile, options: RealizeOptions): Draft[] {
+  const drafts: Draft[] = [];
+  // The kind of the last step the previous phase produced; null after a merge, so a merge never chains.
+  let previousKind: StepKind | null = null;
+  for (const features of phaseFeatures(ir)) {
+    const previous = drafts.at(-1) ?? null;
+    const pattern = profile.patterns.find((candidate) => matches(features, candidate.when, previousKind)) ?? KEEP;
+    if (pattern.mergeInto === "previous" && previous) {
+      mergeInto(previous, features, ir);
+      previousKind = null;
+    } else {
+      drafts.push(...draftsFor(features, pattern));
+      previousKind = drafts.at(-1)?.kind ?? null;
+    }
+  }
+  for (const loop of ir.phases.filter((phase) => phase.kind === "loop")) {
+    if (options.withLoop || profile.loop.keep) drafts.push(loopDraft(loop, profile));
+  }
+  if (ir.completion.length > 0) drafts.push(completionDraft(ir, profile));
+  return drafts;
+}
+
+function draftsFor(features: PhaseFeatures, pattern: Pattern): Draft[] {
   const templates = pattern.steps.filter((template) => !template.when || matches(features, template.when, null));
-  const made: Step[] = [];
-  for (const [position, template] of templates.entries()) {
-    const previous = made.at(-1) ?? build.steps.at(-1) ?? null;
+  return templates.map((template, position) => {
     const label = template.label ?? (templates.length === 1 && template.kind === "agent" ? "kept" : position === 0 ? "adapted" : "added");
-    made.push(makeStep(template, features, { ...build, label, previous }));
-  }
-  return made;
+    const title = fillTitle(template.title, features.phase.title);
+    return {
+      id: slug(title) || "step",
+      title,
+      kind: template.kind,
+      template,
+      trace: { label, reason: template.reason, elements: [features.phase.id], source: features.phase.source },
+      phase: features.phase,
+      merged: [],
+      capabilities: features.capabilities,
+    };
+  });
 }
 
-function makeStep(template: StepTemplate, features: PhaseFeatures, build: Build & { label: Trace["label"]; previous: Step | null }): Step {
+/** Fold a phase into the previous step: its requirements go to that step's agents, its id to the trace. */
+function mergeInto(draft: Draft, features: PhaseFeatures, ir: SpecIR): void {
   const { phase } = features;
-  const title = fillTitle(template.title, phase.title);
-  const id = slug(title) || "step";
-  const agents = agentsFor({ ir: build.ir, profile: build.profile, prefix: build.ir.name, stepId: id, stepTitle: title, kind: template.kind, phase, capabilities: features.capabilities, merged: [], critic: template.critic });
-  const gateRefs = phase.gates.length > 0 ? phase.refs.filter((ref) => /^[PR]\d+$/.test(ref)) : [];
-  return {
-    id,
-    index: 0,
-    title,
-    kind: template.kind,
-    trace: { label: build.label, reason: template.reason, elements: unique([phase.id, ...gateRefs]), source: phase.source },
-    agents,
-    config: configFor(template, phase, build),
+  draft.merged.push(phase);
+  draft.trace = {
+    ...draft.trace,
+    elements: [...new Set([...draft.trace.elements, phase.id])],
+    reason: `${draft.trace.reason} Also realizes ${phase.id} (${phase.title}): the workflow runs its monitoring as this step's bounded polling loop.`,
   };
+  const ids = new Set([...draft.capabilities.map((capability) => capability.id), ...features.capabilities.map((capability) => capability.id)]);
+  draft.capabilities = ir.capabilities.filter((capability) => ids.has(capability.id));
 }
 
-function configFor(template: StepTemplate, phase: Phase, build: Build & { previous: Step | null }): Step["config"] {
-  const { contract, profile } = build;
-  const base: Step["config"] = { ...(template.config ?? {}) };
-  if (base.reviews === "previous") base.reviews = build.previous?.id ?? null;
-  switch (template.kind) {
-    case "critic":
-    case "smoke":
-      return { maxRetries: contract.maxRetries, ...base };
-    case "preflight":
-      return { maxRetries: contract.maxRetries, flavor: profile.jobs.preflightFlavor, timeoutHours: profile.jobs.preflightTimeoutHours, ...base };
-    case "checklist":
-      return { items: phase.gates.filter((gate) => gate.kind === "checklist").flatMap((gate) => gate.items), ...base };
-    case "job":
-      return { maxRetries: contract.maxRetries, maxPolls: Math.min(60, contract.maxIterations), ...base };
-    case "resources":
-      return { work: "training", ...base };
-    case "intake":
-      return { protectedKeys: PROTECTED, ...base };
-    default:
-      return base;
-  }
+function loopDraft(loop: Phase, profile: Profile): Draft {
+  const title = fillTitle(profile.loop.title, loop.title);
+  const template: StepTemplate = { kind: "loop", title, reason: "Kept on request, bounded by the iteration budget and the cost cap." };
+  return { id: slug(title) || "step", title, kind: "loop", template, trace: { label: "kept", reason: template.reason, elements: [loop.id], source: loop.source }, phase: loop, merged: [], capabilities: [] };
 }
 
-/** Fold a phase into the previous step: its words go to that step's agents, its id to the trace. */
-function mergeInto(step: Step, features: PhaseFeatures, ir: SpecIR, profile: Profile, prefix: string): void {
-  const { phase } = features;
-  step.trace.elements = unique([...step.trace.elements, phase.id]);
-  step.trace.reason = `${step.trace.reason} Also realizes ${phase.id} (${phase.title}): its monitoring and iteration run inside this step's bounded polling loop.`;
-  const phaseOfStep = ir.phases.find((candidate) => candidate.id === step.trace.elements[0]) ?? null;
-  const capabilities = unionCapabilities(ir, phaseOfStep, features.capabilities);
-  step.agents = agentsFor({ ir, profile, prefix, stepId: step.id, stepTitle: step.title, kind: step.kind, phase: phaseOfStep, capabilities, merged: [phase] });
-}
-
-function unionCapabilities(ir: SpecIR, phase: Phase | null, extra: PhaseFeatures["capabilities"]): PhaseFeatures["capabilities"] {
-  const ids = new Set([...(phase?.refs ?? []), ...extra.map((c) => c.id)]);
-  return ir.capabilities.filter((capability) => ids.has(capability.id));
-}
-
-function loopStep(loop: Phase, build: Build): Step {
-  const title = fillTitle(build.profile.loop.title, loop.title);
-  const id = slug(title) || "step";
-  const maxParam = loop.params.find((param) => param.key === "max_iterations" && typeof param.value === "number");
-  return {
-    id,
-    index: 0,
-    title,
-    kind: "loop",
-    trace: { label: "kept", reason: "Kept on request, bounded by the iteration budget and the cost cap.", elements: [loop.id], source: loop.source },
-    agents: agentsFor({ ir: build.ir, profile: build.profile, prefix: build.ir.name, stepId: id, stepTitle: title, kind: "loop", phase: loop, capabilities: [], merged: [] }),
-    config: { maxIterations: maxParam ? (maxParam.value as number) : build.contract.maxRetries },
-  };
-}
-
-function completionStep(build: Build): Step {
-  const { ir, profile } = build;
+function completionDraft(ir: SpecIR, profile: Profile): Draft {
   const title = profile.completion.title;
-  const id = slug(title) || "step";
-  const criteria = ir.completion.map((criterion) => ({ id: criterion.id, text: criterion.text }));
-  const agents = agentsFor({ ir, profile, prefix: ir.name, stepId: id, stepTitle: title, kind: "completion", phase: null, capabilities: [], merged: [] });
-  for (const agent of agents) agent.instructions.push(...criteria.map((criterion) => `${criterion.id}: ${criterion.text}`));
-  return {
-    id,
-    index: 0,
-    title,
-    kind: "completion",
-    trace: { label: "added", reason: profile.completion.reason, elements: criteria.map((criterion) => criterion.id), source: ir.completion[0].source },
-    agents,
-    config: { criteria },
-  };
+  const template: StepTemplate = { kind: "completion", title, reason: profile.completion.reason, branches: profile.completion.branches };
+  const elements = ir.completion.map((criterion) => criterion.id);
+  return { id: slug(title) || "step", title, kind: "completion", template, trace: { label: "added", reason: profile.completion.reason, elements, source: ir.completion[0].source }, phase: null, merged: [], capabilities: [] };
 }
 
-/** `meta.phases` titles must be unique: a repeated title gets ` (2)`. */
-function uniqueTitles(steps: Step[]): Step[] {
+function loopsOmitted(ir: SpecIR, profile: Profile, options: RealizeOptions): Trace[] {
+  if (options.withLoop || profile.loop.keep) return [];
+  return ir.phases.filter((phase) => phase.kind === "loop").map((loop) => ({ label: "omitted", reason: profile.loop.reason, elements: [loop.id], source: loop.source }));
+}
+
+/** Step ids must be unique: a repeated title gets ` (2)` and its id `-2`. */
+function uniqueIds(drafts: Draft[]): Draft[] {
   const seen = new Map<string, number>();
-  return steps.map((step) => {
-    const count = (seen.get(step.title) ?? 0) + 1;
-    seen.set(step.title, count);
-    if (count === 1) return step;
-    const title = `${step.title} (${count})`;
-    const id = `${step.id}-${count}`;
-    return { ...step, title, id, agents: step.agents.map((agent) => ({ ...agent, name: agent.name.replace(`-${step.id}`, `-${id}`) })) };
+  return drafts.map((draft) => {
+    const count = (seen.get(draft.id) ?? 0) + 1;
+    seen.set(draft.id, count);
+    return count === 1 ? draft : { ...draft, title: `${draft.title} (${count})`, id: `${draft.id}-${count}` };
   });
 }
 
@@ -194,9 +215,3 @@ function describe(ir: SpecIR): string {
   const text = first ? `${ir.title}: ${first}` : ir.title;
   return text.length > 200 ? `${text.slice(0, 200).replace(/\s+\S*$/, "")}…` : text;
 }
-
-
-function unique(items: string[]): string[] {
-  return [...new Set(items)];
-}
-

@@ -3,8 +3,11 @@
 // a few percent of a bare remark parse (see bench/). Lazy imports stay lazy as separate chunks.
 import { rolldown } from "rolldown";
 import { fileURLToPath } from "node:url";
+import { writeShakeGraphs } from "./shake-graph.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+// The inlined runtime's declaration graph, precomputed so compile need not parse it.
+await writeShakeGraphs(root);
 const bundle = await rolldown({
   input: { specc: `${root}dist/compiler/bin.js` },
   platform: "node",

@@ -21,7 +21,7 @@ const [{ compile }, { formatMessages, messagesToJson }, { stableJson }, { SpeccE
   import("acorn"),
 ]);
 
-const { profile } = loadProfile();
+const profile = undefined; // chosen from each spec's bindings, as the CLI does
 const target = TARGETS["claude-code"];
 const SHOWN = "fuzz.md";
 

@@ -30,9 +30,10 @@ export interface EmitContext {
   provenance: Provenance;
   /**
    * The compiled runtime as plain JS declarations (no imports or exports); `parts` picks the
-   * folders in order, all of them by default. The spend guard asks for `["core"]`.
+   * folders in order, all of them by default. The spend guard asks for `["core"]`. With `roots`,
+   * only the declarations they reach are kept, and `kinds` keeps only those step kinds' drivers.
    */
-  inlineRuntime: (parts?: ("core" | "workflow")[]) => string;
+  inlineRuntime: (parts?: ("core" | "workflow")[], options?: { roots?: string[]; kinds?: string[] }) => string;
   /** Why a run may stop, as the workflow script reports them; listed in the manifest when given. */
   stopReasons?: string[];
 }

@@ -35,6 +35,7 @@ const HOSTILE = [
 const profile: Profile = {
   name: "hf-test",
   description: "test profile",
+  providers: [],
   minClaudeCodeVersion: "2.1.219",
   marketplaces: { "huggingface-skills": { source: { source: "github", repo: "huggingface/skills" } }, unused: { source: { source: "github", repo: "x/y" } } },
   skills: {
@@ -52,6 +53,10 @@ const profile: Profile = {
     preflightFlavor: "t4-small",
     preflightTimeoutHours: 0.5,
   },
+  billable: true,
+  protectedKeys: {},
+  purposes: { agent: "Do the step." },
+  agentRules: { readOnly: "You are read-only: never create, change or delete files, and never run commands.", commands: "Every billable job you submit needs `--flavor` and `--timeout` sized to the work." },
   patterns: [],
   completion: { title: "Completion", reason: "criteria" },
   loop: { keep: false, title: "Loop", reason: "optional" },
@@ -125,10 +130,13 @@ const pipeline: Pipeline = {
     researchMaxSteps: 60,
     origin: {},
   },
-  protectedKeys: [],
+  protectedKeys: {},
+  scopeStripPrefixes: [],
+  taskClasses: null,
   steps: [step(1, "research", "Research", [finder]), step(2, "hostile", HOSTILE, [hostile, critic])],
   omitted: [{ label: "omitted", reason: "optional loop", elements: ["Loop"], source: null }],
-  enforcement: [{ rule: "R7", strength: "MUST", where: "hook", by: ["spend-guard"] }],
+  enforcement: [{ rule: "R7", strength: "MUST", where: "hook", by: ["spend-guard"], steps: ["hostile"], proofs: [] }],
+  accounting: [],
 };
 
 let core = "";
@@ -272,7 +280,7 @@ describe("settings.json", () => {
   it("has permissions, plugins for the used skills and the Bash hook", () => {
     expect(settings.$schema).toBe("https://json.schemastore.org/claude-code-settings.json");
     expect(settings.permissions.allow).toEqual(["Bash(hf jobs *)", "WebSearch", "Workflow", "Skill(hf-cli)", "Skill(hugging-face-paper-pages)"]);
-    expect(settings.permissions.deny).toEqual(expect.arrayContaining(["Bash(rm -rf *)", "Read(./.env)", "Edit(./.specc/spend.json)", "Write(./.claude/hooks/**)"]));
+    expect(settings.permissions.deny).toEqual(expect.arrayContaining(["Bash(rm -rf *)", "Read(./.env)", "Edit(./.specc/**)", "Write(./.claude/hooks/**)"]));
     expect(settings.enabledPlugins).toEqual({ "hf-cli@huggingface-skills": true, "hugging-face-paper-pages@huggingface-skills": true });
     expect(settings.extraKnownMarketplaces).toEqual({ "huggingface-skills": { source: { source: "github", repo: "huggingface/skills" } } });
     expect(settings.hooks).toEqual({

@@ -19,9 +19,10 @@ function specc(args: string[], cwd = ROOT) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-async function compileSpec(path: string, options: { withLoop?: boolean } = {}): Promise<CompileResult> {
-  const { profile } = loadProfile();
-  return compile(readSpec(join(ROOT, path), { displayPath: path }), { target: TARGETS["claude-code"], profile, sourcePath: path, speccVersion: "test", ...options });
+async function compileSpec(path: string, options: { withLoop?: boolean; profile?: string } = {}): Promise<CompileResult> {
+  // Without a profile name it is chosen from the spec's bindings, as the CLI does.
+  const profile = options.profile ? loadProfile(options.profile).profile : undefined;
+  return compile(readSpec(join(ROOT, path), { displayPath: path }), { target: TARGETS["claude-code"], profile, sourcePath: path, speccVersion: "test", withLoop: options.withLoop });
 }
 
 let canonical: CompileResult;
@@ -44,7 +45,7 @@ describe("realization of the canonical spec", () => {
       "critic:Code review",
       "smoke:CPU smoke test",
       "preflight:GPU preflight",
-      "checklist:Job readiness",
+      "readiness:Job readiness",
       "job:Full job",
       "agent:Evaluation and persistence",
       "completion:Final verification",
@@ -161,8 +162,8 @@ describe("running the generated script under a Workflow API stand-in", () => {
     ["cost-cap-reached", { task: "x", costCapUsd: 1 }, happy],
     ["needs-approval", { task: "x", mode: "interactive" }, happy],
     ["oom-ladder-exhausted", { task: "x", costCapUsd: 1000 }, withOverride((_c, { step, slot }) => (step.kind === "preflight" && slot === "worker" ? { job_id: "p", status: "failed", log_tail: "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.", cost_usd: 0.01, flavor: "t4-small", config: { per_device_train_batch_size: 1, gradient_accumulation_steps: 64, gradient_checkpointing: true } } : undefined))],
-    ["checklist-incomplete", "x", withOverride((_c, { step }) => (step.kind === "checklist" ? { items: [{ item: "x", satisfied: false, evidence: "" }], job: {} } : undefined))],
-    ["submit-invariant-violated", "x", withOverride((call, info) => (info.step.kind === "checklist" ? { ...(happy(call, info) as { job: object }), job: { ...(happy(call, info) as { job: object }).job, code: { kind: "path", value: "/home/alice/train.py" } } } : undefined))],
+    ["checklist-incomplete", "x", withOverride((_c, { step }) => (step.kind === "readiness" ? { items: [{ item: "x", satisfied: false, evidence: "" }], job: {} } : undefined))],
+    ["submit-invariant-violated", "x", withOverride((call, info) => (info.step.kind === "readiness" ? { ...(happy(call, info) as { job: object }), job: { ...(happy(call, info) as { job: object }).job, code: { kind: "path", value: "/home/alice/train.py" } } } : undefined))],
     ["completion-criteria-unmet", "x", withOverride((_c, { step }) => (step.kind === "completion" ? { criteria: [], verdict: "fail", summary: "no evidence" } : undefined))],
   ];
 
@@ -170,8 +171,8 @@ describe("running the generated script under a Workflow API stand-in", () => {
     const { result } = await run(answer, args);
     expect(result.status).toBe("stopped");
     expect(result.stoppedReason).toBe(reason);
-    const spend = result.spend as { capUsd: number; committedUsd: number };
-    expect(spend.committedUsd).toBeLessThanOrEqual(spend.capUsd);
+    const spend = result.spend as { capUsd: number | null; committedUsd: number };
+    expect(spend.committedUsd).toBeLessThanOrEqual(spend.capUsd ?? 0);
   });
 });
 
@@ -221,8 +222,9 @@ describe("spec text is data", () => {
     }
   });
 
-  test("the hook carries no spec prose", () => {
-    const hook = hostile.files.find((file) => file.path.endsWith("spend-guard.mjs"))!.content;
+  test("the hook carries no spec prose", async () => {
+    const withHook = await compileSpec("test/fixtures/compile/hostile.md", { profile: "hf-skills" });
+    const hook = withHook.files.find((file) => file.path.endsWith("spend-guard.mjs"))!.content;
     expect(hook).not.toContain("__pwned");
     expect(hook).not.toContain("Hostile");
   });

@@ -200,4 +200,13 @@ describe("failure taxonomy and alerts", () => {
     expect(applyAlertPolicy({ kind: "diverged" }, {}).changes).toEqual({});
     expect(config).toEqual({ learning_rate: 2e-4, weight_decay: 0.01, max_length: 1024, model: "org/m" });
   });
+
+  it("checks its change with the scope guard against the keys it is given", () => {
+    const config = { learning_rate: 2e-4, weight_decay: 0.01 };
+    // A pipeline that protects the learning rate gets no automatic change to it.
+    const protectedRate = applyAlertPolicy({ kind: "diverged" }, config, { learning_rate: ["lr"] });
+    expect(protectedRate.changes).toEqual({});
+    expect(protectedRate.reason).toMatch(/Scope change to protected learning_rate/);
+    expect(applyAlertPolicy({ kind: "overfitting" }, config, { learning_rate: ["lr"] }).changes).toEqual({ weight_decay: 0.1 });
+  });
 });

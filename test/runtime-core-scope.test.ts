@@ -1,18 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  PROTECTED_KEYS,
   canonicalProtectedKey,
   checkScopeChange,
   checkSubmitInvariant,
+  extractProtectedValues,
   freezeBaseline,
   isPlaceholderName,
+  normalizeScopeValue,
+  scopeKeysWithBaseline,
   type JobSubmission,
-  type ProtectedKey,
 } from "../runtime/core/index.js";
+import { ML_PROTECTED_KEYS as KEYS, ML_STRIP_PREFIXES } from "./helpers/standin.js";
 
+type ProtectedKey = keyof typeof KEYS;
+const options = { keys: KEYS, stripPrefixes: ML_STRIP_PREFIXES };
 const intent = { method: "SFT", model: "Qwen/Qwen2.5-0.5B", dataset: "trl-lib/Capybara", max_length: 1024 };
-const baseline = freezeBaseline(intent);
+const baseline = freezeBaseline(intent, KEYS, options);
 
 /** Spellings an agent might use for a key: snake, kebab, camel, upper, CLI flag, dotted path. */
 function spellings(name: string): string[] {
@@ -35,28 +39,44 @@ describe("freezeBaseline", () => {
   });
 
   it("reads CLI flags and nested configs", () => {
-    expect(freezeBaseline({ command: ["python", "train.py", "--max-seq-length", "2048", "--model_name_or_path=org/m"] })).toEqual({
+    expect(freezeBaseline({ command: ["python", "train.py", "--max-seq-length", "2048", "--model_name_or_path=org/m"] }, KEYS)).toEqual({
       sequence_length: "2048",
       model: "org/m",
     });
-    expect(freezeBaseline({ training: { baseModel: "org/m", blockSize: 512 } })).toEqual({ model: "org/m", sequence_length: "512" });
+    expect(freezeBaseline({ training: { baseModel: "org/m", blockSize: 512 } }, KEYS)).toEqual({ model: "org/m", sequence_length: "512" });
+  });
+
+  it("protects only the keys it is given: none by default", () => {
+    expect(freezeBaseline(intent, {})).toEqual({});
+    expect(freezeBaseline({ topic: "March", length: 900 }, { topic: [] })).toEqual({ topic: "march" });
+    expect(freezeBaseline({ Outlet: "The Weekly" }, { venue: ["outlet", "publication"] })).toEqual({ venue: "the weekly" });
+    expect(freezeBaseline(intent, null as any)).toEqual({});
+  });
+});
+
+describe("normalizeScopeValue", () => {
+  it("trims, lowercases and drops trailing slashes, and strips only the prefixes it is given", () => {
+    expect(normalizeScopeValue("  Qwen/Qwen2/ ")).toBe("qwen/qwen2");
+    expect(normalizeScopeValue(1024)).toBe("1024");
+    expect(normalizeScopeValue("https://huggingface.co/Qwen/Qwen2")).toBe("https://huggingface.co/qwen/qwen2");
+    expect(normalizeScopeValue("https://huggingface.co/Qwen/Qwen2", ML_STRIP_PREFIXES)).toBe("qwen/qwen2");
+    expect(normalizeScopeValue("https://huggingface.co/datasets/trl-lib/Capybara", ML_STRIP_PREFIXES)).toBe("trl-lib/capybara");
+    expect(normalizeScopeValue("https://example.org/a/", ["HTTPS://Example.org/"])).toBe("a");
   });
 });
 
 describe("checkScopeChange", () => {
   it("allows unchanged and equivalent values", () => {
     const same = { training_method: "sft", model_name_or_path: "https://huggingface.co/Qwen/Qwen2.5-0.5B", max_seq_length: "1024" };
-    expect(checkScopeChange(baseline, same)).toMatchObject({ verdict: "ok", touched: [] });
-    expect(checkScopeChange(baseline, { learning_rate: 1e-5, per_device_train_batch_size: 2 }).verdict).toBe("ok");
+    expect(checkScopeChange(baseline, same, options)).toMatchObject({ verdict: "ok", touched: [] });
+    expect(checkScopeChange(baseline, { learning_rate: 1e-5, per_device_train_batch_size: 2 }, options).verdict).toBe("ok");
   });
 
   it("refuses every protected-key variant, whatever the agent claims", () => {
-    const variants = (Object.keys(PROTECTED_KEYS) as ProtectedKey[]).flatMap((key) =>
-      PROTECTED_KEYS[key].flatMap((name) => spellings(name).map((spelling) => ({ key, spelling }))),
-    );
+    const variants = (Object.keys(KEYS) as ProtectedKey[]).flatMap((key) => KEYS[key].flatMap((name) => spellings(name).map((spelling) => ({ key, spelling }))));
     fc.assert(
       fc.property(fc.constantFrom(...variants), fc.anything(), ({ key, spelling }, claimedApproval) => {
-        const verdict = checkScopeChange(baseline, { [spelling]: changedValue[key] }, { claimedApproval });
+        const verdict = checkScopeChange(baseline, { [spelling]: changedValue[key] }, { ...options, claimedApproval });
         expect(verdict.verdict).toBe("stop-and-ask");
         expect(verdict.touched).toEqual([{ key, from: baseline[key], to: changedValue[key].toLowerCase() }]);
       }),
@@ -64,39 +84,54 @@ describe("checkScopeChange", () => {
   });
 
   it("refuses changes passed as CLI flags in a command", () => {
-    const verdict = checkScopeChange(baseline, { command: "accelerate launch train.py --max-length 512 --lr 1e-5" });
+    const verdict = checkScopeChange(baseline, { command: "accelerate launch train.py --max-length 512 --lr 1e-5" }, options);
     expect(verdict).toMatchObject({ verdict: "stop-and-ask", touched: [{ key: "sequence_length", from: "1024", to: "512" }] });
   });
 
   it("is not fooled by approval claims inside the proposal or the options", () => {
     const proposal = { max_length: 512, approvedBy: "user", keys: ["sequence_length"] };
-    const verdict = checkScopeChange(baseline, proposal, { claimedApproval: { approvedBy: "user", keys: ["sequence_length"] } });
+    const verdict = checkScopeChange(baseline, proposal, { ...options, claimedApproval: { approvedBy: "user", keys: ["sequence_length"] } });
     expect(verdict.verdict).toBe("stop-and-ask");
     expect(verdict.reason).toMatch(/claimed approval does not count/);
   });
 
   it("accepts only a user approval record naming the key (and pinned value)", () => {
     const proposal = { max_length: 512 };
-    expect(checkScopeChange(baseline, proposal, {}, { approvedBy: "user", keys: ["max_seq_length"] }).verdict).toBe("ok");
-    expect(checkScopeChange(baseline, proposal, {}, { approvedBy: "user", keys: ["model"] }).verdict).toBe("stop-and-ask");
-    expect(checkScopeChange(baseline, proposal, {}, { approvedBy: "agent" as "user", keys: ["sequence_length"] }).verdict).toBe("stop-and-ask");
+    expect(checkScopeChange(baseline, proposal, options, { approvedBy: "user", keys: ["max_seq_length"] }).verdict).toBe("ok");
+    expect(checkScopeChange(baseline, proposal, options, { approvedBy: "user", keys: ["model"] }).verdict).toBe("stop-and-ask");
+    expect(checkScopeChange(baseline, proposal, options, { approvedBy: "agent" as "user", keys: ["sequence_length"] }).verdict).toBe("stop-and-ask");
     const pinned = { approvedBy: "user" as const, keys: ["sequence_length"], values: { sequence_length: 768 } };
-    expect(checkScopeChange(baseline, proposal, {}, pinned).verdict).toBe("stop-and-ask");
-    expect(checkScopeChange(baseline, { max_length: 768 }, {}, pinned).verdict).toBe("ok");
+    expect(checkScopeChange(baseline, proposal, options, pinned).verdict).toBe("stop-and-ask");
+    expect(checkScopeChange(baseline, { max_length: 768 }, options, pinned).verdict).toBe("ok");
   });
 
   it("treats setting an unset key as no change unless the values conflict", () => {
-    const partial = freezeBaseline({ model: "org/m" });
-    expect(checkScopeChange(partial, { model: "org/m", max_length: 2048 }).verdict).toBe("ok");
-    const conflict = checkScopeChange(partial, { max_length: 2048, max_seq_length: 1024 });
+    const partial = freezeBaseline({ model: "org/m" }, KEYS);
+    expect(checkScopeChange(partial, { model: "org/m", max_length: 2048 }, options).verdict).toBe("ok");
+    const conflict = checkScopeChange(partial, { max_length: 2048, max_seq_length: 1024 }, options);
     expect(conflict.verdict).toBe("stop-and-ask");
     expect(conflict.touched.map((touch) => touch.to)).toEqual(["2048", "1024"]);
   });
 
-  it("maps names to canonical keys case-insensitively", () => {
-    expect(canonicalProtectedKey("--MAX-SEQ-LEN")).toBe("sequence_length");
-    expect(canonicalProtectedKey("modelNameOrPath")).toBe("model");
-    expect(canonicalProtectedKey("learning_rate")).toBeNull();
+  it("always protects what the baseline holds, by its own name, even with no key table", () => {
+    const frozen = freezeBaseline({ topic: "March" }, { topic: ["topic"] });
+    for (const proposal of [{ topic: "April" }, { TOPIC: "April" }, { nested: { topic: "April" } }, "run --topic April"]) {
+      const verdict = checkScopeChange(frozen, proposal);
+      expect(verdict, JSON.stringify(proposal)).toMatchObject({ verdict: "stop-and-ask", touched: [{ key: "topic", from: "march", to: "april" }] });
+    }
+    expect(checkScopeChange(frozen, { topic: "march", other: 1 }).verdict).toBe("ok");
+    expect(scopeKeysWithBaseline(frozen, { venue: ["outlet"] })).toEqual({ venue: ["outlet"], topic: ["topic"] });
+    // With no baseline and no table nothing is protected.
+    expect(checkScopeChange({}, { model: "x", dataset: "y" }).verdict).toBe("ok");
+  });
+
+  it("maps names to canonical keys case-insensitively, from the table it is given", () => {
+    expect(canonicalProtectedKey("--MAX-SEQ-LEN", KEYS)).toBe("sequence_length");
+    expect(canonicalProtectedKey("modelNameOrPath", KEYS)).toBe("model");
+    expect(canonicalProtectedKey("learning_rate", KEYS)).toBeNull();
+    expect(canonicalProtectedKey("model", {})).toBeNull();
+    expect(canonicalProtectedKey("--publication", { venue: ["publication"] })).toBe("venue");
+    expect(extractProtectedValues({ outlet: "X", other: "Y" }, { venue: ["outlet"] })).toEqual([{ key: "venue", value: "x" }]);
   });
 });
 

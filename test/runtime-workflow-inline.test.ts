@@ -100,6 +100,39 @@ function isLiteralData(node: Node): boolean {
   }
 }
 
+/**
+ * The step-kind registry: an object of kinds, each an object of literal data
+ * whose `run` names a driver function (an identifier, checked below to be a
+ * top-level async function). Nothing else in it may be code.
+ */
+function isKindRegistry(node: Node): boolean {
+  if (node.type !== "ObjectExpression") return false;
+  return node.properties.every(
+    (kind: Node) =>
+      kind.type === "Property" && !kind.computed && kind.kind === "init" && kind.value.type === "ObjectExpression" &&
+      kind.value.properties.every((field: Node) =>
+        field.type === "Property" && !field.computed && field.kind === "init" &&
+        ((field.key.name === "run" && field.value.type === "Identifier") || (field.key.name !== "run" && isLiteralData(field.value)))),
+  );
+}
+
+/** The driver names `STEP_KINDS` refers to, by kind. */
+function registryDrivers(program: Node): { [kind: string]: string } {
+  const drivers: { [kind: string]: string } = {};
+  for (const statement of program.body as Node[]) {
+    const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+    if (declaration?.type !== "VariableDeclaration") continue;
+    for (const item of declaration.declarations) {
+      if (item.id.name !== "STEP_KINDS") continue;
+      for (const kind of item.init.properties) {
+        const run = kind.value.properties.find((field: Node) => field.key.name === "run");
+        drivers[kind.key.name ?? kind.key.value] = run ? run.value.name : "";
+      }
+    }
+  }
+  return drivers;
+}
+
 /** Check one top-level statement and return the names it declares. */
 function topLevelNames(folder: "core" | "workflow", statement: Node, problems: string[]): string[] {
   if (statement.type === "ImportDeclaration") {
@@ -121,7 +154,8 @@ function topLevelNames(folder: "core" | "workflow", statement: Node, problems: s
   }
   if (declaration.type === "VariableDeclaration" && declaration.kind === "const") {
     return declaration.declarations.map((item: Node) => {
-      if (!item.init || !isLiteralData(item.init)) problems.push("const " + item.id.name + " is not plain literal data");
+      const registry = folder === "workflow" && item.id.name === "STEP_KINDS" && item.init && isKindRegistry(item.init);
+      if (!registry && (!item.init || !isLiteralData(item.init))) problems.push("const " + item.id.name + " is not plain literal data");
       return item.id.name;
     });
   }
@@ -235,7 +269,22 @@ describe("runtime workflow driver stays inlinable", () => {
       if (folder === "workflow") problems.push(...bodyProblems(program).map((problem) => `${path}: ${problem}`));
     }
     expect(problems).toEqual([]);
-    expect([...owners.keys()]).toEqual(expect.arrayContaining(["startRun", "runStep", "finishRun", "callAgent", "agentSchemaFor", "STOP_REASONS"]));
+    expect([...owners.keys()]).toEqual(expect.arrayContaining(["startRun", "runStep", "finishRun", "callAgent", "agentSchemaFor", "STOP_REASONS", "STEP_KINDS", "GUARD_STOP_REASONS"]));
+  });
+
+  it("STEP_KINDS names a top-level async driver function for every kind", async () => {
+    const programs = await erasedPrograms(workflow);
+    const kinds = programs.find((entry) => entry.name === "kinds.ts")!;
+    const drivers = registryDrivers(kinds.program);
+    expect(Object.keys(drivers).length).toBeGreaterThan(10);
+    const asyncFunctions = new Set<string>();
+    for (const { program } of programs) {
+      for (const statement of program.body as Node[]) {
+        const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+        if (declaration?.type === "FunctionDeclaration" && declaration.async) asyncFunctions.add(declaration.id.name);
+      }
+    }
+    for (const [kind, driver] of Object.entries(drivers)) expect(asyncFunctions.has(driver), kind + " -> " + driver).toBe(true);
   });
 
   it("the checks catch what they are for", async () => {
@@ -297,6 +346,47 @@ describe("runtime workflow driver stays inlinable", () => {
     expect(logs.some((line) => line.includes("agent-failed"))).toBe(true);
   });
 
+  it("runs a neutral pipeline (task class, check, checklist, approval gate) as the generated script does", async () => {
+    const programs = await erasedPrograms([...core, ...workflow]);
+    const runtime = inlineRuntime(programs.map((entry) => entry.code));
+    const schema = { type: "object", required: [] };
+    const pipeline = {
+      name: "neutral",
+      params: [{ name: "topic", type: "string", required: true, default: null }],
+      contract: { maxIterations: 20, maxRetries: 1, repetition: { window: 30, identicalStreak: 3, cycleMinLength: 2, cycleMaxLength: 5, cycleRepeats: 2 }, costCapUsd: null },
+      protectedKeys: {},
+      steps: [
+        { id: "intake", title: "Intake", kind: "intake", config: { classes: ["trivial", "writing"] }, agents: [{ name: "n-intake", role: "worker", schema }] },
+        { id: "links", title: "Links", kind: "check", config: { check: "links resolve" }, agents: [{ name: "n-check", role: "worker", schema }] },
+        { id: "ready", title: "Ready", kind: "checklist", config: { items: ["cited"] }, agents: [{ name: "n-list", role: "worker", schema }] },
+        { id: "gate", title: "Gate", kind: "approval", config: { gate: "a human signs off" }, agents: [] },
+      ],
+    };
+    const replies: Record<string, unknown> = {
+      "n-intake": { summary: "s", baseline: {}, plan: [], needs_clarification: false, question: null, task_class: "writing", answer: null },
+      "n-check": { passed: true, command_or_method: "curl", evidence: "200", summary: "ok" },
+      "n-list": { items: [{ item: "cited", satisfied: true, evidence: "footer" }] },
+    };
+    const script = [
+      '"use strict";',
+      runtime,
+      `const PIPELINE = ${JSON.stringify(pipeline)};`,
+      "const wf = { agent, parallel, log };",
+      "let run = startRun(PIPELINE, args);",
+      "for (const step of PIPELINE.steps) { if (run.stop) break; run = await runStep(wf, PIPELINE, step, run); }",
+      "return finishRun(PIPELINE, run);",
+    ].join("\n");
+    const names = ["Math", "Date", "process", "globalThis", "agent", "parallel", "log", "phase", "args"];
+    const body = new AsyncFunction(...names, script);
+    const agent = async (_prompt: string, options: any) => replies[options.agentType] ?? null;
+    const parallel = async (thunks: (() => Promise<unknown>)[]) => Promise.all(thunks.map((thunk) => thunk()));
+    const asked = await body(math, poisoned, undefined, undefined, agent, parallel, () => undefined, () => undefined, "March");
+    expect(asked).toMatchObject({ status: "stopped", stoppedReason: "needs-approval", step: "gate", taskClass: "writing", spend: { capUsd: null } });
+    expect(asked.detail).toContain('{"approve": ["gate"]}');
+    const approved = await body(math, poisoned, undefined, undefined, agent, parallel, () => undefined, () => undefined, { topic: "March", approve: "gate" });
+    expect(approved).toMatchObject({ status: "completed", stoppedReason: "completed" });
+  });
+
   it("the driver never reaches the agent, parallel or log globals (only wf)", async () => {
     const programs = await erasedPrograms([...core, ...workflow]);
     const runtime = inlineRuntime(programs.map((entry) => entry.code));
@@ -313,4 +403,86 @@ describe("runtime workflow driver stays inlinable", () => {
     for (const step of pipeline.steps) run = await driver.runStep(wf, pipeline, step, run);
     expect(driver.finishRun(pipeline, run).stoppedReason).toBe("completed");
   });
+
+  it("the code every neutral pipeline keeps mentions no machine-learning words", async () => {
+    const all = [...core, ...workflow];
+    const programs = await erasedPrograms(all);
+    // Top-level declarations and the names they mention (STEP_KINDS: per kind).
+    const decls = new Map<string, { path: string; refs: Set<string>; kinds?: Map<string, Set<string>> }>();
+    for (const { path, program } of programs) {
+      for (const statement of program.body as Node[]) {
+        const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+        if (!declaration) continue;
+        const items: [string, Node][] =
+          declaration.type === "FunctionDeclaration" ? [[declaration.id.name, declaration]] : declaration.type === "VariableDeclaration" ? declaration.declarations.map((item: Node) => [item.id.name, item.init]) : [];
+        for (const [name, node] of items) {
+          const names = (target: Node) => {
+            const found = new Set<string>();
+            walk(target, (child) => {
+              if (child.type === "Identifier") found.add(child.name);
+            });
+            return found;
+          };
+          if (name === "STEP_KINDS") {
+            const kinds = new Map<string, Set<string>>();
+            for (const property of node.properties) kinds.set(property.key.name, names(property.value));
+            decls.set(name, { path, refs: new Set(), kinds });
+          } else {
+            decls.set(name, { path, refs: names(node) });
+          }
+        }
+      }
+    }
+    const neutralKinds = ["intake", "agent", "fanout", "critic", "check", "checklist", "approval", "completion"];
+    const reached = new Set<string>();
+    const queue = ["startRun", "runStep", "finishRun"];
+    while (queue.length > 0) {
+      const name = queue.pop()!;
+      if (reached.has(name) || !decls.has(name)) continue;
+      reached.add(name);
+      const entry = decls.get(name)!;
+      for (const ref of entry.refs) queue.push(ref);
+      if (entry.kinds) for (const kind of neutralKinds) for (const ref of entry.kinds.get(kind) ?? []) queue.push(ref);
+    }
+    expect(reached.has("STEP_KINDS")).toBe(true);
+    expect(reached.has("runCheckStep")).toBe(true);
+    expect(reached.has("runPreflightStep")).toBe(false);
+    // Each kept declaration's source (with its doc comment), and the header of each file that keeps one.
+    const sourceOf = new Map(all.map((entry) => [entry.path, entry.text]));
+    const texts: [string, string][] = [];
+    const files = new Set<string>();
+    for (const name of reached) {
+      const { path } = decls.get(name)!;
+      files.add(path);
+      let text = declarationSource(sourceOf.get(path)!, name);
+      if (name === "STEP_KINDS") {
+        for (const kind of Object.keys((await import("../runtime/workflow/kinds.js")).STEP_KINDS)) {
+          if (!neutralKinds.includes(kind)) text = text.replace(new RegExp("^  " + kind + ": \\{[\\s\\S]*?^  \\},\\n", "m"), "");
+        }
+      }
+      texts.push([path + " " + name, text]);
+    }
+    for (const path of files) texts.push([path + " header", sourceOf.get(path)!.split(/\n(?=import |export |function |const |async )/)[0]]);
+    const words: [string, RegExp][] = [
+      ["training", /training/i], ["model", /model/i], ["dataset", /dataset/i], ["GPU", /gpu/i], ["OOM", /(?<![A-Za-z])oom|[a-z]Oom/],
+      ["flavor", /flavou?r/i], ["fine-tune", /fine[-_ ]?tun/i], ["epoch", /epoch/i], ["learning rate", /learning[-_ ]?rate/i],
+      ["sequence length", /sequence[-_ ]?length/i], ["preflight", /preflight/i], ["Hugging Face", /hugging[-_ ]?face/i],
+      ["hf", /(?<![A-Za-z])hf(?![A-Za-z])/i], ["trackio", /trackio/i], ["checkpoint", /checkpoint/i],
+    ];
+    const found = texts.flatMap(([where, text]) => words.filter(([, pattern]) => pattern.test(text)).map(([word]) => where + ": " + word));
+    expect(found).toEqual([]);
+    expect(texts.length).toBeGreaterThan(40);
+  });
 });
+
+/** The source of one top-level declaration: its doc comment, then up to the next top-level statement. */
+function declarationSource(text: string, name: string): string {
+  const lines = text.split("\n");
+  const start = lines.findIndex((line) => new RegExp("^(export )?(async )?(function|const) " + name + "\\b").test(line));
+  if (start === -1) throw new Error("no declaration of " + name);
+  let first = start;
+  while (first > 0 && /^(\/\*\*| \*|\/\/)/.test(lines[first - 1])) first--;
+  let end = start + 1;
+  while (end < lines.length && !/^(export |function |async function |const |interface |type |\/\*\*|\/\/)/.test(lines[end])) end++;
+  return lines.slice(first, end).join("\n");
+}

@@ -2,55 +2,39 @@
 // and every stop reason, with spend checked against the cap in every run.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AgentSpec, Pipeline, Step, StepKind } from "../compiler/pipeline.js";
 import {
-  PROMPT_CONTEXT_MARKER,
-  STEP_AGENT_SLOTS,
+  STEP_KINDS,
   STOP_REASONS,
   agentSchemaFor,
-  finishRun,
   runCapFromText,
   runStep,
   startRun,
-  type RunState,
-  type WorkflowApi,
+  type DriverAgent,
+  type DriverPipeline,
+  type DriverStep,
+  type StepKind,
 } from "../runtime/workflow/index.js";
+import { ML_PROTECTED_KEYS, ML_STRIP_PREFIXES, driveRun, makeWf, type DriverAnswer as Answer, type DriverCall as Call } from "./helpers/standin.js";
 
 // ---------------------------------------------------------------- fixtures
 
 const OOM_LOG = "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB";
 
-function agentSpec(name: string, role: AgentSpec["role"], kind: StepKind, slot: string): AgentSpec {
-  return {
-    name,
-    role,
-    description: `${name} (${slot})`,
-    instructions: ["Do the step."],
-    rules: [],
-    capabilities: [],
-    skills: [],
-    tools: ["Read"],
-    readOnly: role !== "worker",
-    schema: agentSchemaFor(kind, slot),
-  };
+type Step = DriverStep;
+type Pipeline = DriverPipeline;
+
+function agentSpec(name: string, role: string, kind: StepKind, slot: string): DriverAgent {
+  return { name, role, description: `${name} (${slot})`, schema: agentSchemaFor(kind, slot) };
 }
 
-function step(index: number, id: string, kind: StepKind, agents: [string, AgentSpec["role"], string][], config: Step["config"] = {}): Step {
-  return {
-    id,
-    index,
-    title: `Step ${id}`,
-    kind,
-    trace: { label: "kept", reason: "test", elements: [], source: null },
-    agents: agents.map(([name, role, slot]) => agentSpec(name, role, kind, slot)),
-    config,
-  };
+function step(index: number, id: string, kind: StepKind, agents: [string, string, string][], config: Step["config"] = {}): Step {
+  return { id, title: `Step ${id}`, kind, agents: agents.map(([name, role, slot]) => agentSpec(name, role, kind, slot)), config };
 }
 
 /** One step of each kind, in the order a research run has them. */
-function makePipeline(options: { maxIterations?: number; costCapUsd?: number; steps?: (steps: Step[]) => Step[] } = {}): Pipeline {
+function makePipeline(options: { maxIterations?: number; costCapUsd?: number | null; steps?: (steps: Step[]) => Step[] } = {}): Pipeline {
   const steps = [
-    step(0, "intake", "intake", [["t-intake", "worker", "worker"]]),
+    step(0, "intake", "intake", [["t-intake", "worker", "worker"]], { baselineKeys: ["method", "model", "dataset", "sequence_length"] }),
     step(1, "plan", "agent", [["t-plan", "worker", "worker"]]),
     step(2, "research", "fanout", [
       ["t-find-papers", "finder", "finder"],
@@ -64,7 +48,7 @@ function makePipeline(options: { maxIterations?: number; costCapUsd?: number; st
     ]),
     step(5, "smoke", "smoke", [["t-smoke", "worker", "worker"], ["t-smoke-fixer", "worker", "fixer"]], { maxRetries: 2 }),
     step(6, "preflight", "preflight", [["t-preflight", "worker", "worker"], ["t-preflight-fixer", "worker", "fixer"]], { maxRetries: 2, timeoutHours: 0.5 }),
-    step(7, "checklist", "checklist", [["t-checklist", "worker", "worker"]], { items: ["Code is reachable by the job", "Timeout is sized"] }),
+    step(7, "readiness", "readiness", [["t-readiness", "worker", "worker"]], { items: ["Code is reachable by the job", "Timeout is sized"] }),
     step(8, "job", "job", [["t-job", "worker", "submitter"], ["t-job-monitor", "worker", "monitor"], ["t-job-fixer", "worker", "fixer"]], { maxRetries: 2, maxPolls: 4 }),
     step(9, "completion", "completion", [["t-completion", "critic", "critic"]], {
       criteria: [
@@ -75,12 +59,7 @@ function makePipeline(options: { maxIterations?: number; costCapUsd?: number; st
     step(10, "improve", "loop", [["t-loop", "worker", "worker"]], { maxIterations: 2, enabledBy: "autonomous_loop" }),
   ];
   return {
-    pipelineVersion: 1,
     name: "test-research",
-    title: "Test research",
-    description: "A pipeline with one step of each kind.",
-    profile: "test",
-    spec: { path: "specs/test.md", sha256: "0".repeat(64) },
     params: [
       { name: "task", type: "string", required: true, default: null, description: "The ML task." },
       { name: "cost_cap_usd", type: "number", required: false, default: 10, description: "Spend cap." },
@@ -90,28 +69,13 @@ function makePipeline(options: { maxIterations?: number; costCapUsd?: number; st
       maxIterations: options.maxIterations ?? 100,
       maxRetries: 3,
       repetition: { window: 30, identicalStreak: 3, cycleMinLength: 2, cycleMaxLength: 5, cycleRepeats: 2 },
-      continuationRetries: 2,
-      malformedStreak: 2,
-      costCapUsd: options.costCapUsd ?? 10,
-      researchMaxSteps: 20,
-      origin: {},
+      costCapUsd: options.costCapUsd === undefined ? 10 : options.costCapUsd,
     },
-    protectedKeys: ["method", "model", "dataset", "sequence_length"],
+    protectedKeys: ML_PROTECTED_KEYS,
+    scopeStripPrefixes: ML_STRIP_PREFIXES,
     steps: options.steps ? options.steps(steps) : steps,
-    omitted: [],
-    enforcement: [],
   };
 }
-
-interface Call {
-  agentType: string;
-  prompt: string;
-  options: { label: string; phase: string; schema: unknown; agentType: string };
-  context: any;
-  n: number;
-}
-
-type Answer = unknown | ((call: Call) => unknown);
 
 /** Canned answers of a run where everything goes right. */
 function happyAnswers(): Record<string, Answer | Answer[]> {
@@ -119,7 +83,6 @@ function happyAnswers(): Record<string, Answer | Answer[]> {
   return {
     "t-intake": {
       summary: "LoRA fine-tune of Qwen on Capybara",
-      task_type: "training",
       baseline: { method: "lora", model: "Qwen/Qwen2.5-0.5B", dataset: "trl-lib/Capybara", sequence_length: 1024 },
       plan: ["research", "validate", "train", "evaluate"],
       needs_clarification: false,
@@ -143,7 +106,7 @@ function happyAnswers(): Record<string, Answer | Answer[]> {
       config: { ...trainConfig, ...pick(call.context.requiredConfigChanges) },
     }),
     "t-preflight-fixer": { analysis: "missing package", failure_class: "import-error", changes: { dependencies: ["trackio"] }, description: "add trackio" },
-    "t-checklist": {
+    "t-readiness": {
       items: [
         { item: "Code is reachable by the job", satisfied: true, evidence: "https URL" },
         { item: "Timeout is sized", satisfied: true, evidence: "4h for 0.5B" },
@@ -180,43 +143,6 @@ function pick(value: unknown): Record<string, unknown> {
   return value && typeof value === "object" ? { ...(value as Record<string, unknown>) } : {};
 }
 
-/** A stand-in for the workflow globals: canned answers by agent type (arrays for successive calls, the last repeats). */
-function makeWf(answers: Record<string, Answer | Answer[]>) {
-  const calls: Call[] = [];
-  const logs: string[] = [];
-  const counts: Record<string, number> = {};
-  let batches = 0;
-  const wf: WorkflowApi = {
-    async agent(prompt, options) {
-      const n = (counts[options.agentType] = (counts[options.agentType] ?? 0) + 1);
-      const at = prompt.indexOf(PROMPT_CONTEXT_MARKER);
-      const context = JSON.parse(prompt.slice(at + PROMPT_CONTEXT_MARKER.length));
-      const call: Call = { agentType: options.agentType, prompt, options, context, n };
-      calls.push(call);
-      const entry = answers[options.agentType];
-      const answer = Array.isArray(entry) ? entry[Math.min(n - 1, entry.length - 1)] : entry;
-      const value = typeof answer === "function" ? (answer as (call: Call) => unknown)(call) : answer;
-      return value === undefined ? null : structuredClone(value);
-    },
-    async parallel(thunks) {
-      batches++;
-      return Promise.all(thunks.map((thunk) => thunk().catch(() => null)));
-    },
-    log(message) {
-      logs.push(message);
-    },
-  };
-  return { wf, calls, logs, batches: () => batches, of: (type: string) => calls.filter((call) => call.agentType === type) };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
-
 const seenReasons = new Set<string>();
 
 /**
@@ -225,22 +151,16 @@ const seenReasons = new Set<string>();
  * check the invariants every run keeps.
  */
 async function runAll(pipeline: Pipeline, args: unknown, answers: Record<string, Answer | Answer[]>) {
-  const stand = makeWf(answers);
-  deepFreeze(pipeline);
-  let run: RunState = deepFreeze(startRun(pipeline, args));
-  if (!run.stop) {
-    for (const current of pipeline.steps) {
-      run = deepFreeze(await runStep(stand.wf, pipeline, current, run));
-      if (run.stop) break;
-    }
-  }
-  const result = finishRun(pipeline, run);
+  const done = await driveRun(pipeline, args, answers);
+  const { result, run } = done;
   seenReasons.add(result.stoppedReason);
   expect(STOP_REASONS).toContain(result.stoppedReason);
-  expect(result.spend.committedUsd).toBeLessThanOrEqual(result.spend.capUsd);
-  expect(run.iterations).toBe(stand.calls.length);
+  expect(result.status).toBe(["completed", "answered"].includes(result.stoppedReason) ? "completed" : "stopped");
+  if (result.spend.capUsd !== null) expect(result.spend.committedUsd).toBeLessThanOrEqual(result.spend.capUsd);
+  else expect(result.spend.committedUsd).toBe(0);
+  expect(run.iterations).toBe(done.calls.length);
   expect(JSON.parse(JSON.stringify(result))).toEqual(result);
-  return { ...stand, run, result };
+  return done;
 }
 
 const TASK = { task: "Fine-tune Qwen/Qwen2.5-0.5B on trl-lib/Capybara with LoRA", autonomous_loop: true };
@@ -249,8 +169,8 @@ const TASK = { task: "Fine-tune Qwen/Qwen2.5-0.5B on trl-lib/Capybara with LoRA"
 
 describe("agentSchemaFor", () => {
   it("gives an object schema with its required fields for every slot of every kind", () => {
-    for (const [kind, slots] of Object.entries(STEP_AGENT_SLOTS)) {
-      for (const { slot } of slots) {
+    for (const [kind, { slots }] of Object.entries(STEP_KINDS)) {
+      for (const { slot } of slots as { slot: string }[]) {
         const schema = agentSchemaFor(kind, slot) as any;
         expect(schema.type).toBe("object");
         expect(schema.additionalProperties).toBe(true);
@@ -317,7 +237,7 @@ describe("runStep: the happy end", () => {
   it("runs every kind of step to completed, with spend under the cap", async () => {
     const { result, calls, batches, of, run } = await runAll(makePipeline(), TASK, happyAnswers());
     expect(result).toMatchObject({ status: "completed", stoppedReason: "completed", step: null, workflow: "test-research" });
-    expect(Object.keys(result.outputs)).toEqual(["intake", "plan", "research", "verify", "resources", "smoke", "preflight", "checklist", "job", "completion", "improve"]);
+    expect(Object.keys(result.outputs)).toEqual(["intake", "plan", "research", "verify", "resources", "smoke", "preflight", "readiness", "job", "completion", "improve"]);
     // Finders and checkers ran through parallel, as thunks.
     expect(batches()).toBe(2);
     expect(of("t-find-papers")).toHaveLength(1);
@@ -328,7 +248,16 @@ describe("runStep: the happy end", () => {
       expect(call.options.phase).toBe(`Step ${call.context.step.id}`);
       expect((call.options.schema as any).type).toBe("object");
     }
-    expect(run.baseline).toEqual({ method: "lora", model: "qwen/qwen2.5-0.5b", dataset: "trl-lib/capybara", sequence_length: "1024" });
+    // The user's params (each by its own name), then the intake's report under the pipeline's keys.
+    expect(run.baseline).toEqual({
+      task: TASK.task.toLowerCase(),
+      autonomous_loop: "true",
+      method: "lora",
+      model: "qwen/qwen2.5-0.5b",
+      dataset: "trl-lib/capybara",
+      sequence_length: "1024",
+    });
+    expect(run.taskClass).toBeNull();
     expect(run.sizing).toMatchObject({ flavor: "t4-small", timeoutHours: 4 });
     expect(run.jobPlan?.flavor).toBe("t4-small");
     // Preflight 0.1 + job 1.2 + one loop iteration 0.5, each reserved then settled.
@@ -390,7 +319,7 @@ describe("runStep: stop reasons", () => {
   });
 
   it("critic-rejected after maxRetries re-runs, every retry carrying the critic's issues", async () => {
-    const issues = [{ severity: "major", description: "learning rate has no source" }];
+    const issues = [{ severity: "hard", text: "learning rate has no source" }];
     const { result, of } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-verify": { verdict: "fail", issues, summary: "unsourced values" } });
     expect(result).toMatchObject({ stoppedReason: "critic-rejected", step: "verify" });
     expect(result.data).toMatchObject({ issues, round: 3 });
@@ -405,10 +334,10 @@ describe("runStep: stop reasons", () => {
   });
 
   it("a critic pass after one retry continues, with the feedback cleared", async () => {
-    const answers = { ...happyAnswers(), "t-verify": [{ verdict: "fail", issues: [{ severity: "minor", description: "cite TRL" }], summary: "x" }, { verdict: "pass", issues: [], summary: "ok" }] };
+    const answers = { ...happyAnswers(), "t-verify": [{ verdict: "fail", issues: [{ severity: "hard", text: "cite TRL" }], summary: "x" }, { verdict: "pass", issues: [], summary: "ok" }] };
     const { result, run, of } = await runAll(makePipeline(), TASK, answers);
     expect(result.stoppedReason).toBe("completed");
-    expect(of("t-synthesis")[1].context.criticFeedback.issues[0].description).toBe("cite TRL");
+    expect(of("t-synthesis")[1].context.criticFeedback.issues[0].text).toBe("cite TRL");
     expect(run.feedback).toEqual({});
     // Re-runs get their own billing keys and attempt counts.
     expect(run.attempts.research).toBe(2);
@@ -508,6 +437,66 @@ describe("runStep: stop reasons", () => {
     expect(result.detail).toContain("cost could not be estimated");
   });
 
+  it("needs-approval names the exact argument, and a rerun carrying it goes ahead", async () => {
+    const asked = await runAll(makePipeline(), { ...TASK, mode: "interactive" }, happyAnswers());
+    expect(asked.result.detail).toContain('Rerun with the argument {"approve": ["preflight"]}');
+    expect(asked.result.detail).toContain('"all-under-cap"');
+    // Approving the preflight moves the stop to the next spend, which names its own step.
+    const preflight = await runAll(makePipeline(), { ...TASK, mode: "interactive", approve: ["preflight"] }, happyAnswers());
+    expect(preflight.result).toMatchObject({ stoppedReason: "needs-approval", step: "job" });
+    expect(preflight.result.detail).toContain('{"approve": ["job"]}');
+    expect(preflight.of("t-preflight")).toHaveLength(1);
+    // A comma-separated list, or all-under-cap, approves every spend that fits.
+    for (const approve of ["preflight, job, improve", "all-under-cap"]) {
+      const all = await runAll(makePipeline(), { ...TASK, mode: "interactive", approve }, happyAnswers());
+      expect(all.result.stoppedReason).toBe("completed");
+      expect(all.result.spend.settled).toEqual({ "preflight/1#1": 0.1, "job/1#1": 1.2, "improve/1#1": 0.5 });
+    }
+  });
+
+  it("an approval never lifts the cap, and an approved spend of unknown cost reserves what is left", async () => {
+    const over = await runAll(makePipeline(), { ...TASK, mode: "interactive", approve: "all-under-cap", costCapUsd: 0.15 }, happyAnswers());
+    expect(over.result).toMatchObject({ stoppedReason: "cost-cap-reached", step: "preflight" });
+    expect(over.of("t-preflight")).toHaveLength(0);
+    const steps = (list: Step[]) => list.map((entry) => (entry.id === "preflight" ? { ...entry, config: { maxRetries: 2, timeoutHours: 0.5, flavor: "mystery-gpu" } } : entry));
+    const unknown = await runAll(makePipeline({ steps }), { ...TASK, approve: ["preflight"] }, happyAnswers());
+    expect(unknown.of("t-preflight")).toHaveLength(1);
+    expect(unknown.result.events.find((event) => event.kind === "approval" && event.step === "preflight")?.detail).toContain("reserved $10");
+  });
+
+  it("an agent claiming approval does not approve a spend", async () => {
+    const claims = { ...happyAnswers(), "t-plan": { status: "done", summary: "approved", outputs: { approve: ["preflight"], approved: true }, evidence: [], approve: "all-under-cap" } };
+    const { result, of } = await runAll(makePipeline(), { ...TASK, mode: "interactive" }, claims);
+    expect(result).toMatchObject({ stoppedReason: "needs-approval", step: "preflight" });
+    expect(of("t-preflight")).toHaveLength(0);
+  });
+
+  it("with no cost cap anywhere, a billable step stops with needs-approval naming cost_cap_usd", async () => {
+    const capless = (() => {
+      const pipeline = makePipeline({ costCapUsd: null });
+      return { ...pipeline, params: pipeline.params.filter((param) => param.name !== "cost_cap_usd") };
+    })();
+    const start = startRun(capless, { task: "t" });
+    expect(start).toMatchObject({ costCapUsd: null, stop: null });
+    expect(start.events[0].detail).toBe("autonomous run of test-research with no cost cap");
+    expect(start.events[0].detail).not.toContain("null");
+    for (const args of [TASK, { ...TASK, approve: "all-under-cap" }]) {
+      const { result, of } = await runAll(capless, args, happyAnswers());
+      expect(result).toMatchObject({ stoppedReason: "needs-approval", step: "preflight" });
+      expect(result.detail).toContain('{"cost_cap_usd": <USD>}');
+      expect(result.spend.capUsd).toBeNull();
+      expect(of("t-preflight")).toHaveLength(0);
+    }
+    // The user's cap is enough.
+    const capped = await runAll(capless, { ...TASK, costCapUsd: 10 }, happyAnswers());
+    expect(capped.result.stoppedReason).toBe("completed");
+    // A billable loop without a cap stops the same way.
+    const loopOnly = { ...capless, steps: capless.steps.filter((entry) => entry.kind === "intake" || entry.kind === "loop") };
+    const loop = await runAll(loopOnly, TASK, happyAnswers());
+    expect(loop.result).toMatchObject({ stoppedReason: "needs-approval", step: "improve" });
+    expect(loop.result.detail).toContain("cost_cap_usd");
+  });
+
   it("cost-cap-reached when the estimate is over the cap", async () => {
     // The preflight is estimated at 0.4 $/h × 0.5 h = 0.2 against a cap of 0.15.
     const { result, of } = await runAll(makePipeline(), { ...TASK, costCapUsd: 0.15 }, happyAnswers());
@@ -532,7 +521,7 @@ describe("runStep: stop reasons", () => {
     for (const config of configs) expect(config.per_device_train_batch_size * config.gradient_accumulation_steps).toBe(16);
     expect(configs.map((config) => config.gradient_checkpointing)).toEqual([false, false, false, true, true]);
     expect(attempts.map((call) => call.context.oom?.step ?? null)).toEqual([null, "halve-batch", "halve-batch", "gradient-checkpointing", "larger-hardware"]);
-    expect(run.oom.rung).toBe(3);
+    expect(run.ladder.rung).toBe(3);
     // OOM retries are bounded by the ladder, not by maxRetries, and never go to the fixer.
     expect(of("t-preflight-fixer")).toHaveLength(0);
     expect(Object.keys(result.spend.settled)).toHaveLength(5);
@@ -549,10 +538,10 @@ describe("runStep: stop reasons", () => {
       flavor: call.context.flavor,
       config: { ...base, ...pick(call.context.requiredConfigChanges) },
     });
-    const checklist = structuredClone(happyAnswers()["t-checklist"]) as any;
+    const checklist = structuredClone(happyAnswers()["t-readiness"]) as any;
     checklist.job.flavor = "a100x4";
     const monitor = { status: "failed", alerts: [], log_tail: OOM_LOG, metrics: {}, cost_usd: 2 };
-    const answers = { ...happyAnswers(), "t-preflight": preflight, "t-checklist": checklist, "t-job-monitor": monitor };
+    const answers = { ...happyAnswers(), "t-preflight": preflight, "t-readiness": checklist, "t-job-monitor": monitor };
     const { result, of, run } = await runAll(makePipeline({ steps }), { ...TASK, costCapUsd: 500 }, answers);
     expect(result).toMatchObject({ stoppedReason: "oom-ladder-exhausted", step: "job" });
     // The preflight climbed to rung 2 (halve, then checkpointing) and passed.
@@ -564,7 +553,7 @@ describe("runStep: stop reasons", () => {
     expect(submits[1].context).toMatchObject({ flavor: "a100x8", changes: { kind: "oom", rung: 3, step: "larger-hardware", changes: { flavor: "a100x8" } } });
     const oomEvents = result.events.filter((event) => event.kind === "oom").map((event) => `${event.step} ${event.detail.split(" (")[0]}`);
     expect(oomEvents).toEqual(["preflight rung 1", "preflight rung 2", "job rung 3"]);
-    expect(run.oom).toEqual({ rung: 3, attempts: 3 });
+    expect(run.ladder).toEqual({ rung: 3, attempts: 3 });
   });
 
   it("preflight-failed after maxRetries non-OOM failures, each retried with the fixer's analysis", async () => {
@@ -576,39 +565,54 @@ describe("runStep: stop reasons", () => {
     expect(of("t-preflight")[1].context.fix).toMatchObject({ failure_class: "import-error", analysis: "missing package" });
   });
 
-  it("checklist-incomplete for an unsatisfied or unreported item", async () => {
-    const base = happyAnswers()["t-checklist"] as any;
+  it("checklist-incomplete for an unsatisfied, unreported or unevidenced readiness item", async () => {
+    const base = happyAnswers()["t-readiness"] as any;
     const unsatisfied = { ...base, items: [base.items[0], { ...base.items[1], satisfied: false }] };
-    const first = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-checklist": unsatisfied });
-    expect(first.result).toMatchObject({ stoppedReason: "checklist-incomplete", step: "checklist" });
+    const first = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-readiness": unsatisfied });
+    expect(first.result).toMatchObject({ stoppedReason: "checklist-incomplete", step: "readiness" });
     expect(first.result.data).toMatchObject({ unsatisfied: ["Timeout is sized"], missing: [] });
     const unreported = { ...base, items: [base.items[0]] };
-    const second = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-checklist": unreported });
+    const second = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-readiness": unreported });
     expect(second.result.data).toMatchObject({ unsatisfied: [], missing: ["Timeout is sized"] });
     expect(second.of("t-job")).toHaveLength(0);
+    // Marking an item satisfied with no evidence is not enough.
+    const bare = { ...base, items: [base.items[0], { ...base.items[1], evidence: "  " }] };
+    const third = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-readiness": bare });
+    expect(third.result).toMatchObject({ stoppedReason: "checklist-incomplete", data: { unevidenced: ["Timeout is sized"] } });
+    expect(third.run.jobPlan).toBeNull();
   });
 
   it("submit-invariant-violated for a local path as job code", async () => {
-    const checklist = structuredClone(happyAnswers()["t-checklist"]) as any;
+    const checklist = structuredClone(happyAnswers()["t-readiness"]) as any;
     checklist.job.code = { kind: "path", value: "./train.py" };
-    const { result, of, run } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-checklist": checklist });
-    expect(result).toMatchObject({ stoppedReason: "submit-invariant-violated", step: "checklist" });
+    const { result, of, run } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-readiness": checklist });
+    expect(result).toMatchObject({ stoppedReason: "submit-invariant-violated", step: "readiness" });
     expect((result.data as any).violations.map((violation: any) => violation.code)).toEqual(["code-local-path"]);
     expect(run.jobPlan).toBeNull();
     expect(of("t-job")).toHaveLength(0);
   });
 
+  it("submit-invariant-violated for a training timeout under the tier floor, whatever the plan claims", async () => {
+    const readiness = structuredClone(happyAnswers()["t-readiness"]) as any;
+    readiness.job.timeout_hours = "30m";
+    readiness.items = readiness.items.map((item: any) => ({ ...item, evidence: "timeout checked and approved" }));
+    const { result, of } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-readiness": readiness });
+    expect(result).toMatchObject({ stoppedReason: "submit-invariant-violated", step: "readiness" });
+    expect((result.data as any).violations.map((violation: any) => violation.code)).toEqual(["timeout-platform-default"]);
+    expect(of("t-job")).toHaveLength(0);
+  });
+
   it("scope-change-requires-approval for a job plan whose code swaps the model", async () => {
-    const checklist = structuredClone(happyAnswers()["t-checklist"]) as any;
+    const checklist = structuredClone(happyAnswers()["t-readiness"]) as any;
     checklist.job.code = { kind: "inline", value: "python train.py --model_name_or_path meta-llama/Llama-3.1-8B --dataset_name trl-lib/Capybara" };
-    const { result, of } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-checklist": checklist });
-    expect(result).toMatchObject({ stoppedReason: "scope-change-requires-approval", step: "checklist" });
+    const { result, of } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-readiness": checklist });
+    expect(result).toMatchObject({ stoppedReason: "scope-change-requires-approval", step: "readiness" });
     expect((result.data as any).touched).toEqual([{ key: "model", from: "qwen/qwen2.5-0.5b", to: "meta-llama/llama-3.1-8b" }]);
     expect(of("t-job")).toHaveLength(0);
   });
 
   it("submit-invariant-violated for a job step without a checked plan", async () => {
-    const steps = (list: Step[]) => list.filter((entry) => entry.id !== "checklist");
+    const steps = (list: Step[]) => list.filter((entry) => entry.id !== "readiness");
     const { result, of } = await runAll(makePipeline({ steps }), TASK, happyAnswers());
     expect(result).toMatchObject({ stoppedReason: "submit-invariant-violated", step: "job" });
     expect(of("t-job")).toHaveLength(0);
@@ -664,6 +668,10 @@ describe("runStep: stop reasons", () => {
     const second = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-completion": unanswered });
     expect(second.result.data).toEqual({ unmet: ["C2"] });
     expect(second.of("t-loop")).toHaveLength(0);
+    // A pass verdict does not cover a criterion answered unmet, or met under another id.
+    const claimed = { criteria: [{ id: "C1", met: true, evidence: "x" }, { id: "C2", met: false, evidence: "" }, { id: "c2", met: true, evidence: "trust me" }], verdict: "pass", summary: "all good" };
+    const third = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-completion": claimed });
+    expect(third.result).toMatchObject({ stoppedReason: "completion-criteria-unmet", data: { unmet: ["C2"] } });
   });
 
   it("iteration-budget-exhausted when the agent calls do not fit the contract", async () => {

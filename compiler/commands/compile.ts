@@ -20,7 +20,7 @@ export const compileCommand = defineCommand({
   flags: {
     target: { type: "string", value: "target", help: "What to compile for (targets: claude-code); required" },
     out: { type: "string", value: "dir", help: "Where to write the files (default: the working directory)" },
-    profile: { type: "string", value: "profile", help: "A bundled realization profile by name, or a .json file (default: hf-skills)" },
+    profile: { type: "string", value: "profile", help: "A bundled realization profile (neutral, hf-skills) or a .json file (default: chosen from the spec's binding table: hf-skills when it binds capabilities to hf-skills, else neutral)" },
     check: { type: "boolean", help: "Write nothing; list stale, missing and no-longer-produced files" },
     "with-loop": { type: "boolean", help: "Keep the optional improvement loop, bounded" },
   },
@@ -38,7 +38,7 @@ export const compileCommand = defineCommand({
     if (!values.target) throw new SpeccError(`compile: missing --target, expected one of ${names.join(", ")}`, { hint: "run `specc compile --help`" });
     const target = TARGETS[values.target];
     if (!target) throw new SpeccError(`compile: unknown target \`${values.target}\`, expected one of ${names.join(", ")}`);
-    const { profile } = loadProfile(values.profile);
+    const profile = values.profile ? loadProfile(values.profile).profile : undefined;
     const shown = displayPath(path, io.cwd);
     const spec = absolutePath(path, io);
     const result = await compile(readSpec(spec, { displayPath: shown }), { target, profile, sourcePath: projectPath(spec), speccVersion: version(), withLoop: values["with-loop"] });
@@ -46,9 +46,10 @@ export const compileCommand = defineCommand({
     if (messages) io.err(colorize(messages, io.color));
     if (result.files.length === 0 && result.problems.length === 0) return EXIT.failed;
     if (result.problems.length > 0) {
-      for (const problem of result.problems) io.err(`${problem.path}${problem.line ? `:${problem.line}` : ""}: error SPC403 ${problem.message}`);
+      for (const problem of result.problems) io.err(`${problem.path}${problem.line ? `:${problem.line}` : ""}: error ${problem.code ?? "SPC403"} ${problem.message}`);
       return EXIT.failed;
     }
+    if (result.profile && !values.check) io.err(`profile ${result.profile.name}: ${result.profile.why}`);
     const out = { dir: absolutePath(values.out ?? ".", io), shown: values.out ?? "." };
     return values.check ? checkFiles(out, result.files, io) : writeFiles(out, result.files, io);
   },

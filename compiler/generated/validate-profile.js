@@ -3,16 +3,18 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/profile.json","title":"specc realization profile","type":"object","additionalProperties":false,"required":["name","description","minClaudeCodeVersion","marketplaces","skills","tools","permissions","jobs","patterns","completion","loop","enforcement"],"properties":{"$schema":{"type":"string"},"name":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"description":{"type":"string"},"minClaudeCodeVersion":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$"},"marketplaces":{"type":"object","additionalProperties":{"type":"object","required":["source"],"properties":{"source":{"type":"object","required":["source","repo"],"properties":{"source":{"type":"string"},"repo":{"type":"string"}}}}}},"skills":{"type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["plugin","access"],"properties":{"plugin":{"type":"string","pattern":"^[a-z0-9-]+@[a-z0-9-]+$"},"access":{"enum":["read","write"]}}}},"tools":{"type":"object","additionalProperties":false,"required":["read","write"],"properties":{"read":{"$ref":"#/$defs/strings"},"write":{"$ref":"#/$defs/strings"}}},"permissions":{"type":"object","additionalProperties":false,"required":["allow","deny"],"properties":{"allow":{"$ref":"#/$defs/strings"},"deny":{"$ref":"#/$defs/strings"}}},"jobs":{"type":"object","additionalProperties":false,"required":["submit","scheduled","flavorFlag","timeoutFlag","defaultFlavor","preflightFlavor","preflightTimeoutHours"],"properties":{"submit":{"$ref":"#/$defs/strings"},"scheduled":{"$ref":"#/$defs/strings"},"flavorFlag":{"type":"string","pattern":"^--[a-z-]+$"},"timeoutFlag":{"type":"string","pattern":"^--[a-z-]+$"},"defaultFlavor":{"type":"string"},"preflightFlavor":{"type":"string"},"preflightTimeoutHours":{"type":"number","exclusiveMinimum":0}}},"patterns":{"type":"array","items":{"$ref":"#/$defs/pattern"}},"completion":{"type":"object","additionalProperties":false,"required":["title","reason"],"properties":{"title":{"type":"string"},"reason":{"type":"string"}}},"loop":{"type":"object","additionalProperties":false,"required":["keep","title","reason"],"properties":{"keep":{"type":"boolean"},"title":{"type":"string"},"reason":{"type":"string"}}},"enforcement":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["where","by"],"properties":{"text":{"type":"string"},"param":{"type":"string"},"where":{"enum":["guard","hook","critic","schema"]},"by":{"$ref":"#/$defs/strings"}}}}},"$defs":{"strings":{"type":"array","items":{"type":"string"}},"stepKind":{"enum":["intake","agent","fanout","critic","resources","smoke","preflight","checklist","job","completion","loop"]},"match":{"type":"object","additionalProperties":false,"properties":{"position":{"enum":["first","last"]},"gate":{"$ref":"#/$defs/gateKind"},"noGate":{"$ref":"#/$defs/gateKind"},"refsSkillAny":{"$ref":"#/$defs/strings"},"minCapabilities":{"type":"integer","minimum":0},"refsGap":{"enum":["partial","full"]},"previousKind":{"$ref":"#/$defs/stepKind"}}},"gateKind":{"enum":["mandatory","smoke-test","checklist","approval"]},"pattern":{"type":"object","additionalProperties":false,"required":["id","description","when","steps"],"properties":{"id":{"type":"string"},"description":{"type":"string"},"when":{"$ref":"#/$defs/match"},"mergeInto":{"const":"previous"},"steps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","title","reason"],"properties":{"kind":{"$ref":"#/$defs/stepKind"},"title":{"type":"string","pattern":"\\S"},"label":{"enum":["kept","adapted","added","omitted"]},"reason":{"type":"string"},"when":{"$ref":"#/$defs/match"},"critic":{"type":"boolean"},"config":{"type":"object"}}}}}}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/profile.json","title":"specc realization profile","type":"object","additionalProperties":false,"required":["name","description","providers","minClaudeCodeVersion","marketplaces","skills","tools","permissions","billable","protectedKeys","purposes","agentRules","patterns","completion","loop","enforcement"],"properties":{"$schema":{"type":"string"},"name":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"description":{"type":"string"},"minClaudeCodeVersion":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$"},"marketplaces":{"type":"object","additionalProperties":{"type":"object","required":["source"],"properties":{"source":{"type":"object","required":["source","repo"],"properties":{"source":{"type":"string"},"repo":{"type":"string"}}}}}},"skills":{"type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["plugin","access"],"properties":{"plugin":{"type":"string","pattern":"^[a-z0-9-]+@[a-z0-9-]+$"},"access":{"enum":["read","write"]}}}},"tools":{"type":"object","additionalProperties":false,"required":["read","write"],"properties":{"read":{"$ref":"#/$defs/strings"},"write":{"$ref":"#/$defs/strings"}}},"permissions":{"type":"object","additionalProperties":false,"required":["allow","deny"],"properties":{"allow":{"$ref":"#/$defs/strings"},"deny":{"$ref":"#/$defs/strings"}}},"jobs":{"type":"object","additionalProperties":false,"required":["submit","scheduled","flavorFlag","timeoutFlag","defaultFlavor","preflightFlavor","preflightTimeoutHours"],"properties":{"submit":{"$ref":"#/$defs/strings"},"scheduled":{"$ref":"#/$defs/strings"},"flavorFlag":{"type":"string","pattern":"^--[a-z-]+$"},"timeoutFlag":{"type":"string","pattern":"^--[a-z-]+$"},"defaultFlavor":{"type":"string"},"preflightFlavor":{"type":"string"},"preflightTimeoutHours":{"type":"number","exclusiveMinimum":0}}},"patterns":{"type":"array","items":{"$ref":"#/$defs/pattern"}},"completion":{"type":"object","additionalProperties":false,"required":["title","reason"],"properties":{"title":{"type":"string"},"reason":{"type":"string"},"branches":{"$ref":"#/$defs/strings"}}},"loop":{"type":"object","additionalProperties":false,"required":["keep","title","reason"],"properties":{"keep":{"type":"boolean"},"title":{"type":"string"},"reason":{"type":"string"}}},"enforcement":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["where","by"],"properties":{"param":{"type":"string"},"refsGuard":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"where":{"enum":["guard","hook"]},"by":{"type":"array","items":{"type":"string"},"minItems":1}}}},"providers":{"type":"array","items":{"type":"string"},"description":"Chosen without --profile when the spec's binding table names one of these providers."},"billable":{"type":"boolean"},"protectedKeys":{"type":"object","additionalProperties":{"$ref":"#/$defs/strings"}},"taskClasses":{"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"minItems":1},"purposes":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"requests":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"agentRules":{"type":"object","additionalProperties":false,"required":["readOnly"],"properties":{"readOnly":{"type":"string"},"commands":{"type":"string"}}},"scopeStripPrefixes":{"type":"array","items":{"type":"string"}}},"$defs":{"strings":{"type":"array","items":{"type":"string"}},"stepKind":{"enum":["agent","approval","check","checklist","completion","critic","fanout","intake","job","loop","preflight","readiness","resources","smoke"],"description":"Checked against the runtime's STEP_KINDS registry by test/realize-registry.test.ts."},"match":{"type":"object","additionalProperties":false,"properties":{"position":{"enum":["first","last"]},"gate":{"$ref":"#/$defs/gateKind"},"noGate":{"$ref":"#/$defs/gateKind"},"refsSkillAny":{"$ref":"#/$defs/strings"},"minCapabilities":{"type":"integer","minimum":0},"refsGap":{"enum":["partial","full"]},"previousKind":{"$ref":"#/$defs/stepKind"},"gates":{"type":"array","items":{"$ref":"#/$defs/gateKind"},"minItems":1},"gated":{"type":"boolean"},"afterGate":{"type":"boolean"}}},"gateKind":{"enum":["mandatory","smoke-test","checklist","approval"]},"pattern":{"type":"object","additionalProperties":false,"required":["id","description","when","steps"],"properties":{"id":{"type":"string"},"description":{"type":"string"},"when":{"$ref":"#/$defs/match"},"mergeInto":{"const":"previous"},"steps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","title","reason"],"properties":{"kind":{"$ref":"#/$defs/stepKind"},"title":{"type":"string","pattern":"\\S"},"label":{"enum":["kept","adapted","added","omitted"]},"reason":{"type":"string"},"when":{"$ref":"#/$defs/match"},"critic":{"type":"boolean"},"config":{"type":"object"},"text":{"type":"array","items":{"$ref":"#/$defs/textPart"}},"slotText":{"type":"object","additionalProperties":{"type":"array","items":{"$ref":"#/$defs/textPart"}}},"branches":{"$ref":"#/$defs/strings"},"endsBranch":{"$ref":"#/$defs/strings"}}}}}},"textPart":{"enum":["prose","work","gated","after-gate","gate","merged"]}}};
 const schema32 = {"type":"array","items":{"type":"string"}};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[a-z][a-z0-9-]*$", "u");
 const pattern5 = new RegExp("^[0-9]+\\.[0-9]+\\.[0-9]+$", "u");
 const pattern6 = new RegExp("^[a-z0-9-]+@[a-z0-9-]+$", "u");
 const pattern7 = new RegExp("^--[a-z-]+$", "u");
-const schema38 = {"type":"object","additionalProperties":false,"required":["id","description","when","steps"],"properties":{"id":{"type":"string"},"description":{"type":"string"},"when":{"$ref":"#/$defs/match"},"mergeInto":{"const":"previous"},"steps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","title","reason"],"properties":{"kind":{"$ref":"#/$defs/stepKind"},"title":{"type":"string","pattern":"\\S"},"label":{"enum":["kept","adapted","added","omitted"]},"reason":{"type":"string"},"when":{"$ref":"#/$defs/match"},"critic":{"type":"boolean"},"config":{"type":"object"}}}}}};
-const schema43 = {"enum":["intake","agent","fanout","critic","resources","smoke","preflight","checklist","job","completion","loop"]};
-const schema39 = {"type":"object","additionalProperties":false,"properties":{"position":{"enum":["first","last"]},"gate":{"$ref":"#/$defs/gateKind"},"noGate":{"$ref":"#/$defs/gateKind"},"refsSkillAny":{"$ref":"#/$defs/strings"},"minCapabilities":{"type":"integer","minimum":0},"refsGap":{"enum":["partial","full"]},"previousKind":{"$ref":"#/$defs/stepKind"}}};
+const pattern9 = new RegExp("\\S", "u");
+const schema38 = {"type":"object","additionalProperties":false,"required":["id","description","when","steps"],"properties":{"id":{"type":"string"},"description":{"type":"string"},"when":{"$ref":"#/$defs/match"},"mergeInto":{"const":"previous"},"steps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","title","reason"],"properties":{"kind":{"$ref":"#/$defs/stepKind"},"title":{"type":"string","pattern":"\\S"},"label":{"enum":["kept","adapted","added","omitted"]},"reason":{"type":"string"},"when":{"$ref":"#/$defs/match"},"critic":{"type":"boolean"},"config":{"type":"object"},"text":{"type":"array","items":{"$ref":"#/$defs/textPart"}},"slotText":{"type":"object","additionalProperties":{"type":"array","items":{"$ref":"#/$defs/textPart"}}},"branches":{"$ref":"#/$defs/strings"},"endsBranch":{"$ref":"#/$defs/strings"}}}}}};
+const schema43 = {"enum":["agent","approval","check","checklist","completion","critic","fanout","intake","job","loop","preflight","readiness","resources","smoke"],"description":"Checked against the runtime's STEP_KINDS registry by test/realize-registry.test.ts."};
+const schema46 = {"enum":["prose","work","gated","after-gate","gate","merged"]};
+const schema39 = {"type":"object","additionalProperties":false,"properties":{"position":{"enum":["first","last"]},"gate":{"$ref":"#/$defs/gateKind"},"noGate":{"$ref":"#/$defs/gateKind"},"refsSkillAny":{"$ref":"#/$defs/strings"},"minCapabilities":{"type":"integer","minimum":0},"refsGap":{"enum":["partial","full"]},"previousKind":{"$ref":"#/$defs/stepKind"},"gates":{"type":"array","items":{"$ref":"#/$defs/gateKind"},"minItems":1},"gated":{"type":"boolean"},"afterGate":{"type":"boolean"}}};
 const schema40 = {"enum":["mandatory","smoke-test","checklist","approval"]};
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -27,7 +29,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((((key0 === "position") || (key0 === "gate")) || (key0 === "noGate")) || (key0 === "refsSkillAny")) || (key0 === "minCapabilities")) || (key0 === "refsGap")) || (key0 === "previousKind"))){
+if(!(func1.call(schema39.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -145,7 +147,7 @@ errors++;
 }
 if(data.previousKind !== undefined){
 let data7 = data.previousKind;
-if(!(((((((((((data7 === "intake") || (data7 === "agent")) || (data7 === "fanout")) || (data7 === "critic")) || (data7 === "resources")) || (data7 === "smoke")) || (data7 === "preflight")) || (data7 === "checklist")) || (data7 === "job")) || (data7 === "completion")) || (data7 === "loop"))){
+if(!((((((((((((((data7 === "agent") || (data7 === "approval")) || (data7 === "check")) || (data7 === "checklist")) || (data7 === "completion")) || (data7 === "critic")) || (data7 === "fanout")) || (data7 === "intake")) || (data7 === "job")) || (data7 === "loop")) || (data7 === "preflight")) || (data7 === "readiness")) || (data7 === "resources")) || (data7 === "smoke"))){
 const err9 = {instancePath:instancePath+"/previousKind",schemaPath:"#/$defs/stepKind/enum",keyword:"enum",params:{allowedValues: schema43.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
@@ -156,9 +158,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.gates !== undefined){
+let data8 = data.gates;
+if(Array.isArray(data8)){
+if(data8.length < 1){
+const err10 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -167,12 +171,72 @@ vErrors.push(err10);
 }
 errors++;
 }
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+let data9 = data8[i1];
+if(!((((data9 === "mandatory") || (data9 === "smoke-test")) || (data9 === "checklist")) || (data9 === "approval"))){
+const err11 = {instancePath:instancePath+"/gates/" + i1,schemaPath:"#/$defs/gateKind/enum",keyword:"enum",params:{allowedValues: schema40.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.gated !== undefined){
+if(typeof data.gated !== "boolean"){
+const err13 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data.afterGate !== undefined){
+if(typeof data.afterGate !== "boolean"){
+const err14 = {instancePath:instancePath+"/afterGate",schemaPath:"#/properties/afterGate/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
 validate22.errors = vErrors;
 return errors === 0;
 }
 validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const pattern9 = new RegExp("\\S", "u");
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -317,7 +381,7 @@ vErrors.push(err10);
 errors++;
 }
 for(const key1 in data5){
-if(!(((((((key1 === "kind") || (key1 === "title")) || (key1 === "label")) || (key1 === "reason")) || (key1 === "when")) || (key1 === "critic")) || (key1 === "config"))){
+if(!(func1.call(schema38.properties.steps.items.properties, key1))){
 const err11 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
@@ -330,7 +394,7 @@ errors++;
 }
 if(data5.kind !== undefined){
 let data6 = data5.kind;
-if(!(((((((((((data6 === "intake") || (data6 === "agent")) || (data6 === "fanout")) || (data6 === "critic")) || (data6 === "resources")) || (data6 === "smoke")) || (data6 === "preflight")) || (data6 === "checklist")) || (data6 === "job")) || (data6 === "completion")) || (data6 === "loop"))){
+if(!((((((((((((((data6 === "agent") || (data6 === "approval")) || (data6 === "check")) || (data6 === "checklist")) || (data6 === "completion")) || (data6 === "critic")) || (data6 === "fanout")) || (data6 === "intake")) || (data6 === "job")) || (data6 === "loop")) || (data6 === "preflight")) || (data6 === "readiness")) || (data6 === "resources")) || (data6 === "smoke"))){
 const err12 = {instancePath:instancePath+"/steps/" + i0+"/kind",schemaPath:"#/$defs/stepKind/enum",keyword:"enum",params:{allowedValues: schema43.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err12];
@@ -422,9 +486,14 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.text !== undefined){
+let data13 = data5.text;
+if(Array.isArray(data13)){
+const len1 = data13.length;
+for(let i1=0; i1<len1; i1++){
+let data14 = data13[i1];
+if(!((((((data14 === "prose") || (data14 === "work")) || (data14 === "gated")) || (data14 === "after-gate")) || (data14 === "gate")) || (data14 === "merged"))){
+const err19 = {instancePath:instancePath+"/steps/" + i0+"/text/" + i1,schemaPath:"#/$defs/textPart/enum",keyword:"enum",params:{allowedValues: schema46.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -436,7 +505,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err20 = {instancePath:instancePath+"/steps/" + i0+"/text",schemaPath:"#/properties/steps/items/properties/text/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -446,14 +515,138 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.slotText !== undefined){
+let data15 = data5.slotText;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key2 in data15){
+let data16 = data15[key2];
+if(Array.isArray(data16)){
+const len2 = data16.length;
+for(let i2=0; i2<len2; i2++){
+let data17 = data16[i2];
+if(!((((((data17 === "prose") || (data17 === "work")) || (data17 === "gated")) || (data17 === "after-gate")) || (data17 === "gate")) || (data17 === "merged"))){
+const err21 = {instancePath:instancePath+"/steps/" + i0+"/slotText/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/$defs/textPart/enum",keyword:"enum",params:{allowedValues: schema46.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/steps/" + i0+"/slotText/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/steps/items/properties/slotText/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/steps/" + i0+"/slotText",schemaPath:"#/properties/steps/items/properties/slotText/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data5.branches !== undefined){
+let data18 = data5.branches;
+if(Array.isArray(data18)){
+const len3 = data18.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data18[i3] !== "string"){
+const err24 = {instancePath:instancePath+"/steps/" + i0+"/branches/" + i3,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/steps/" + i0+"/branches",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data5.endsBranch !== undefined){
+let data20 = data5.endsBranch;
+if(Array.isArray(data20)){
+const len4 = data20.length;
+for(let i4=0; i4<len4; i4++){
+if(typeof data20[i4] !== "string"){
+const err26 = {instancePath:instancePath+"/steps/" + i0+"/endsBranch/" + i4,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/steps/" + i0+"/endsBranch",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/steps/" + i0,schemaPath:"#/properties/steps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/steps",schemaPath:"#/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -495,8 +688,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(data.minClaudeCodeVersion === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "minClaudeCodeVersion"},message:"must have required property '"+"minClaudeCodeVersion"+"'"};
+if(data.providers === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "providers"},message:"must have required property '"+"providers"+"'"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -505,8 +698,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(data.marketplaces === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "marketplaces"},message:"must have required property '"+"marketplaces"+"'"};
+if(data.minClaudeCodeVersion === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "minClaudeCodeVersion"},message:"must have required property '"+"minClaudeCodeVersion"+"'"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -515,8 +708,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(data.skills === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "skills"},message:"must have required property '"+"skills"+"'"};
+if(data.marketplaces === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "marketplaces"},message:"must have required property '"+"marketplaces"+"'"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -525,8 +718,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(data.tools === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'"};
+if(data.skills === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "skills"},message:"must have required property '"+"skills"+"'"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -535,8 +728,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data.permissions === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "permissions"},message:"must have required property '"+"permissions"+"'"};
+if(data.tools === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -545,8 +738,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data.jobs === undefined){
-const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "jobs"},message:"must have required property '"+"jobs"+"'"};
+if(data.permissions === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "permissions"},message:"must have required property '"+"permissions"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -555,8 +748,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data.patterns === undefined){
-const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "patterns"},message:"must have required property '"+"patterns"+"'"};
+if(data.billable === undefined){
+const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "billable"},message:"must have required property '"+"billable"+"'"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -565,8 +758,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(data.completion === undefined){
-const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "completion"},message:"must have required property '"+"completion"+"'"};
+if(data.protectedKeys === undefined){
+const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "protectedKeys"},message:"must have required property '"+"protectedKeys"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -575,8 +768,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data.loop === undefined){
-const err10 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "loop"},message:"must have required property '"+"loop"+"'"};
+if(data.purposes === undefined){
+const err10 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "purposes"},message:"must have required property '"+"purposes"+"'"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -585,8 +778,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(data.enforcement === undefined){
-const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "enforcement"},message:"must have required property '"+"enforcement"+"'"};
+if(data.agentRules === undefined){
+const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "agentRules"},message:"must have required property '"+"agentRules"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -595,9 +788,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func1.call(schema31.properties, key0))){
-const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.patterns === undefined){
+const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "patterns"},message:"must have required property '"+"patterns"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -606,10 +798,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.$schema !== undefined){
-if(typeof data.$schema !== "string"){
-const err13 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.completion === undefined){
+const err13 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "completion"},message:"must have required property '"+"completion"+"'"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -618,12 +808,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-if(data.name !== undefined){
-let data1 = data.name;
-if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
-const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\""};
+if(data.loop === undefined){
+const err14 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "loop"},message:"must have required property '"+"loop"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -632,9 +818,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.enforcement === undefined){
+const err15 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "enforcement"},message:"must have required property '"+"enforcement"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -643,10 +828,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data.description !== undefined){
-if(typeof data.description !== "string"){
-const err16 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key0 in data){
+if(!(func1.call(schema31.properties, key0))){
+const err16 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -656,11 +840,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.minClaudeCodeVersion !== undefined){
-let data3 = data.minClaudeCodeVersion;
-if(typeof data3 === "string"){
-if(!pattern5.test(data3)){
-const err17 = {instancePath:instancePath+"/minClaudeCodeVersion",schemaPath:"#/properties/minClaudeCodeVersion/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+\\.[0-9]+$"+"\""};
+if(data.$schema !== undefined){
+if(typeof data.$schema !== "string"){
+const err17 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -670,13 +852,64 @@ vErrors.push(err17);
 errors++;
 }
 }
-else {
-const err18 = {instancePath:instancePath+"/minClaudeCodeVersion",schemaPath:"#/properties/minClaudeCodeVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.name !== undefined){
+let data1 = data.name;
+if(typeof data1 === "string"){
+if(!pattern4.test(data1)){
+const err18 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err18];
 }
 else {
 vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+if(typeof data.description !== "string"){
+const err20 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.minClaudeCodeVersion !== undefined){
+let data3 = data.minClaudeCodeVersion;
+if(typeof data3 === "string"){
+if(!pattern5.test(data3)){
+const err21 = {instancePath:instancePath+"/minClaudeCodeVersion",schemaPath:"#/properties/minClaudeCodeVersion/pattern",keyword:"pattern",params:{pattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$"},message:"must match pattern \""+"^[0-9]+\\.[0-9]+\\.[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/minClaudeCodeVersion",schemaPath:"#/properties/minClaudeCodeVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -688,53 +921,7 @@ for(const key1 in data4){
 let data5 = data4[key1];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.source === undefined){
-const err19 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/marketplaces/additionalProperties/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-if(data5.source !== undefined){
-let data6 = data5.source;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-if(data6.source === undefined){
-const err20 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-if(data6.repo === undefined){
-const err21 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/required",keyword:"required",params:{missingProperty: "repo"},message:"must have required property '"+"repo"+"'"};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-}
-if(data6.source !== undefined){
-if(typeof data6.source !== "string"){
-const err22 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source/source",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data6.repo !== undefined){
-if(typeof data6.repo !== "string"){
-const err23 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source/repo",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/properties/repo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err23 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/marketplaces/additionalProperties/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -743,10 +930,11 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-}
-else {
-const err24 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data5.source !== undefined){
+let data6 = data5.source;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.source === undefined){
+const err24 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -755,10 +943,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-}
-else {
-const err25 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/marketplaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.repo === undefined){
+const err25 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/required",keyword:"required",params:{missingProperty: "repo"},message:"must have required property '"+"repo"+"'"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -767,15 +953,62 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-}
-else {
-const err26 = {instancePath:instancePath+"/marketplaces",schemaPath:"#/properties/marketplaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.source !== undefined){
+if(typeof data6.source !== "string"){
+const err26 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source/source",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data6.repo !== undefined){
+if(typeof data6.repo !== "string"){
+const err27 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source/repo",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/properties/repo/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/properties/marketplaces/additionalProperties/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/marketplaces/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/marketplaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/marketplaces",schemaPath:"#/properties/marketplaces/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -787,53 +1020,7 @@ for(const key2 in data9){
 let data10 = data9[key2];
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.plugin === undefined){
-const err27 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/skills/additionalProperties/required",keyword:"required",params:{missingProperty: "plugin"},message:"must have required property '"+"plugin"+"'"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-if(data10.access === undefined){
-const err28 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/skills/additionalProperties/required",keyword:"required",params:{missingProperty: "access"},message:"must have required property '"+"access"+"'"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-for(const key3 in data10){
-if(!((key3 === "plugin") || (key3 === "access"))){
-const err29 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/skills/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-if(data10.plugin !== undefined){
-let data11 = data10.plugin;
-if(typeof data11 === "string"){
-if(!pattern6.test(data11)){
-const err30 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugin",schemaPath:"#/properties/skills/additionalProperties/properties/plugin/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+@[a-z0-9-]+$"},message:"must match pattern \""+"^[a-z0-9-]+@[a-z0-9-]+$"+"\""};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugin",schemaPath:"#/properties/skills/additionalProperties/properties/plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err31 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/skills/additionalProperties/required",keyword:"required",params:{missingProperty: "plugin"},message:"must have required property '"+"plugin"+"'"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -842,11 +1029,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data10.access !== undefined){
-let data12 = data10.access;
-if(!((data12 === "read") || (data12 === "write"))){
-const err32 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/access",schemaPath:"#/properties/skills/additionalProperties/properties/access/enum",keyword:"enum",params:{allowedValues: schema31.properties.skills.additionalProperties.properties.access.enum},message:"must be equal to one of the allowed values"};
+if(data10.access === undefined){
+const err32 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/skills/additionalProperties/required",keyword:"required",params:{missingProperty: "access"},message:"must have required property '"+"access"+"'"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -855,10 +1039,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-}
-else {
-const err33 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/skills/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key3 in data10){
+if(!((key3 === "plugin") || (key3 === "access"))){
+const err33 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/skills/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -868,9 +1051,11 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/skills",schemaPath:"#/properties/skills/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data10.plugin !== undefined){
+let data11 = data10.plugin;
+if(typeof data11 === "string"){
+if(!pattern6.test(data11)){
+const err34 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugin",schemaPath:"#/properties/skills/additionalProperties/properties/plugin/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+@[a-z0-9-]+$"},message:"must match pattern \""+"^[a-z0-9-]+@[a-z0-9-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -880,11 +1065,8 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data.tools !== undefined){
-let data13 = data.tools;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.read === undefined){
-const err35 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/required",keyword:"required",params:{missingProperty: "read"},message:"must have required property '"+"read"+"'"};
+else {
+const err35 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/plugin",schemaPath:"#/properties/skills/additionalProperties/properties/plugin/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -893,8 +1075,11 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(data13.write === undefined){
-const err36 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/required",keyword:"required",params:{missingProperty: "write"},message:"must have required property '"+"write"+"'"};
+}
+if(data10.access !== undefined){
+let data12 = data10.access;
+if(!((data12 === "read") || (data12 === "write"))){
+const err36 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/access",schemaPath:"#/properties/skills/additionalProperties/properties/access/enum",keyword:"enum",params:{allowedValues: schema31.properties.skills.additionalProperties.properties.access.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -903,14 +1088,62 @@ vErrors.push(err36);
 }
 errors++;
 }
-for(const key4 in data13){
-if(!((key4 === "read") || (key4 === "write"))){
-const err37 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/skills/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/skills/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/skills",schemaPath:"#/properties/skills/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data.tools !== undefined){
+let data13 = data.tools;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.read === undefined){
+const err39 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/required",keyword:"required",params:{missingProperty: "read"},message:"must have required property '"+"read"+"'"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(data13.write === undefined){
+const err40 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/required",keyword:"required",params:{missingProperty: "write"},message:"must have required property '"+"write"+"'"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+for(const key4 in data13){
+if(!((key4 === "read") || (key4 === "write"))){
+const err41 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
 }
 errors++;
 }
@@ -921,24 +1154,24 @@ if(Array.isArray(data14)){
 const len0 = data14.length;
 for(let i0=0; i0<len0; i0++){
 if(typeof data14[i0] !== "string"){
-const err38 = {instancePath:instancePath+"/tools/read/" + i0,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err42 = {instancePath:instancePath+"/tools/read/" + i0,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err38];
+vErrors = [err42];
 }
 else {
-vErrors.push(err38);
+vErrors.push(err42);
 }
 errors++;
 }
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/tools/read",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err43 = {instancePath:instancePath+"/tools/read",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err39];
+vErrors = [err43];
 }
 else {
-vErrors.push(err39);
+vErrors.push(err43);
 }
 errors++;
 }
@@ -949,55 +1182,7 @@ if(Array.isArray(data16)){
 const len1 = data16.length;
 for(let i1=0; i1<len1; i1++){
 if(typeof data16[i1] !== "string"){
-const err40 = {instancePath:instancePath+"/tools/write/" + i1,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/tools/write",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-if(data.permissions !== undefined){
-let data18 = data.permissions;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.allow === undefined){
-const err43 = {instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/required",keyword:"required",params:{missingProperty: "allow"},message:"must have required property '"+"allow"+"'"};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-if(data18.deny === undefined){
-const err44 = {instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/required",keyword:"required",params:{missingProperty: "deny"},message:"must have required property '"+"deny"+"'"};
+const err44 = {instancePath:instancePath+"/tools/write/" + i1,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1006,14 +1191,62 @@ vErrors.push(err44);
 }
 errors++;
 }
-for(const key5 in data18){
-if(!((key5 === "allow") || (key5 === "deny"))){
-const err45 = {instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/tools/write",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/tools",schemaPath:"#/properties/tools/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data.permissions !== undefined){
+let data18 = data.permissions;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.allow === undefined){
+const err47 = {instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/required",keyword:"required",params:{missingProperty: "allow"},message:"must have required property '"+"allow"+"'"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if(data18.deny === undefined){
+const err48 = {instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/required",keyword:"required",params:{missingProperty: "deny"},message:"must have required property '"+"deny"+"'"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+for(const key5 in data18){
+if(!((key5 === "allow") || (key5 === "deny"))){
+const err49 = {instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
 }
 errors++;
 }
@@ -1024,24 +1257,24 @@ if(Array.isArray(data19)){
 const len2 = data19.length;
 for(let i2=0; i2<len2; i2++){
 if(typeof data19[i2] !== "string"){
-const err46 = {instancePath:instancePath+"/permissions/allow/" + i2,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err50 = {instancePath:instancePath+"/permissions/allow/" + i2,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err46];
+vErrors = [err50];
 }
 else {
-vErrors.push(err46);
+vErrors.push(err50);
 }
 errors++;
 }
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/permissions/allow",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err51 = {instancePath:instancePath+"/permissions/allow",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err47];
+vErrors = [err51];
 }
 else {
-vErrors.push(err47);
+vErrors.push(err51);
 }
 errors++;
 }
@@ -1052,55 +1285,7 @@ if(Array.isArray(data21)){
 const len3 = data21.length;
 for(let i3=0; i3<len3; i3++){
 if(typeof data21[i3] !== "string"){
-const err48 = {instancePath:instancePath+"/permissions/deny/" + i3,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-}
-else {
-const err49 = {instancePath:instancePath+"/permissions/deny",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-}
-else {
-const err50 = {instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-if(data.jobs !== undefined){
-let data23 = data.jobs;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.submit === undefined){
-const err51 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "submit"},message:"must have required property '"+"submit"+"'"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-if(data23.scheduled === undefined){
-const err52 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "scheduled"},message:"must have required property '"+"scheduled"+"'"};
+const err52 = {instancePath:instancePath+"/permissions/deny/" + i3,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1109,8 +1294,10 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(data23.flavorFlag === undefined){
-const err53 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "flavorFlag"},message:"must have required property '"+"flavorFlag"+"'"};
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/permissions/deny",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1119,8 +1306,10 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(data23.timeoutFlag === undefined){
-const err54 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "timeoutFlag"},message:"must have required property '"+"timeoutFlag"+"'"};
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/permissions",schemaPath:"#/properties/permissions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1129,8 +1318,12 @@ vErrors.push(err54);
 }
 errors++;
 }
-if(data23.defaultFlavor === undefined){
-const err55 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "defaultFlavor"},message:"must have required property '"+"defaultFlavor"+"'"};
+}
+if(data.jobs !== undefined){
+let data23 = data.jobs;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.submit === undefined){
+const err55 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "submit"},message:"must have required property '"+"submit"+"'"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1139,8 +1332,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(data23.preflightFlavor === undefined){
-const err56 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "preflightFlavor"},message:"must have required property '"+"preflightFlavor"+"'"};
+if(data23.scheduled === undefined){
+const err56 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "scheduled"},message:"must have required property '"+"scheduled"+"'"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1149,8 +1342,8 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(data23.preflightTimeoutHours === undefined){
-const err57 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "preflightTimeoutHours"},message:"must have required property '"+"preflightTimeoutHours"+"'"};
+if(data23.flavorFlag === undefined){
+const err57 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "flavorFlag"},message:"must have required property '"+"flavorFlag"+"'"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1159,14 +1352,54 @@ vErrors.push(err57);
 }
 errors++;
 }
-for(const key6 in data23){
-if(!(((((((key6 === "submit") || (key6 === "scheduled")) || (key6 === "flavorFlag")) || (key6 === "timeoutFlag")) || (key6 === "defaultFlavor")) || (key6 === "preflightFlavor")) || (key6 === "preflightTimeoutHours"))){
-const err58 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(data23.timeoutFlag === undefined){
+const err58 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "timeoutFlag"},message:"must have required property '"+"timeoutFlag"+"'"};
 if(vErrors === null){
 vErrors = [err58];
 }
 else {
 vErrors.push(err58);
+}
+errors++;
+}
+if(data23.defaultFlavor === undefined){
+const err59 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "defaultFlavor"},message:"must have required property '"+"defaultFlavor"+"'"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+if(data23.preflightFlavor === undefined){
+const err60 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "preflightFlavor"},message:"must have required property '"+"preflightFlavor"+"'"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if(data23.preflightTimeoutHours === undefined){
+const err61 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "preflightTimeoutHours"},message:"must have required property '"+"preflightTimeoutHours"+"'"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+for(const key6 in data23){
+if(!(((((((key6 === "submit") || (key6 === "scheduled")) || (key6 === "flavorFlag")) || (key6 === "timeoutFlag")) || (key6 === "defaultFlavor")) || (key6 === "preflightFlavor")) || (key6 === "preflightTimeoutHours"))){
+const err62 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
 }
 errors++;
 }
@@ -1177,24 +1410,24 @@ if(Array.isArray(data24)){
 const len4 = data24.length;
 for(let i4=0; i4<len4; i4++){
 if(typeof data24[i4] !== "string"){
-const err59 = {instancePath:instancePath+"/jobs/submit/" + i4,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err63 = {instancePath:instancePath+"/jobs/submit/" + i4,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err59];
+vErrors = [err63];
 }
 else {
-vErrors.push(err59);
+vErrors.push(err63);
 }
 errors++;
 }
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/jobs/submit",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err64 = {instancePath:instancePath+"/jobs/submit",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err60];
+vErrors = [err64];
 }
 else {
-vErrors.push(err60);
+vErrors.push(err64);
 }
 errors++;
 }
@@ -1205,58 +1438,7 @@ if(Array.isArray(data26)){
 const len5 = data26.length;
 for(let i5=0; i5<len5; i5++){
 if(typeof data26[i5] !== "string"){
-const err61 = {instancePath:instancePath+"/jobs/scheduled/" + i5,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/jobs/scheduled",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
-}
-errors++;
-}
-}
-if(data23.flavorFlag !== undefined){
-let data28 = data23.flavorFlag;
-if(typeof data28 === "string"){
-if(!pattern7.test(data28)){
-const err63 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
-if(vErrors === null){
-vErrors = [err63];
-}
-else {
-vErrors.push(err63);
-}
-errors++;
-}
-}
-else {
-const err64 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err64];
-}
-else {
-vErrors.push(err64);
-}
-errors++;
-}
-}
-if(data23.timeoutFlag !== undefined){
-let data29 = data23.timeoutFlag;
-if(typeof data29 === "string"){
-if(!pattern7.test(data29)){
-const err65 = {instancePath:instancePath+"/jobs/timeoutFlag",schemaPath:"#/properties/jobs/properties/timeoutFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
+const err65 = {instancePath:instancePath+"/jobs/scheduled/" + i5,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1266,8 +1448,9 @@ vErrors.push(err65);
 errors++;
 }
 }
+}
 else {
-const err66 = {instancePath:instancePath+"/jobs/timeoutFlag",schemaPath:"#/properties/jobs/properties/timeoutFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err66 = {instancePath:instancePath+"/jobs/scheduled",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1277,9 +1460,11 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data23.defaultFlavor !== undefined){
-if(typeof data23.defaultFlavor !== "string"){
-const err67 = {instancePath:instancePath+"/jobs/defaultFlavor",schemaPath:"#/properties/jobs/properties/defaultFlavor/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data23.flavorFlag !== undefined){
+let data28 = data23.flavorFlag;
+if(typeof data28 === "string"){
+if(!pattern7.test(data28)){
+const err67 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1289,9 +1474,8 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data23.preflightFlavor !== undefined){
-if(typeof data23.preflightFlavor !== "string"){
-const err68 = {instancePath:instancePath+"/jobs/preflightFlavor",schemaPath:"#/properties/jobs/properties/preflightFlavor/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err68 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1301,11 +1485,11 @@ vErrors.push(err68);
 errors++;
 }
 }
-if(data23.preflightTimeoutHours !== undefined){
-let data32 = data23.preflightTimeoutHours;
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 <= 0 || isNaN(data32)){
-const err69 = {instancePath:instancePath+"/jobs/preflightTimeoutHours",schemaPath:"#/properties/jobs/properties/preflightTimeoutHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(data23.timeoutFlag !== undefined){
+let data29 = data23.timeoutFlag;
+if(typeof data29 === "string"){
+if(!pattern7.test(data29)){
+const err69 = {instancePath:instancePath+"/jobs/timeoutFlag",schemaPath:"#/properties/jobs/properties/timeoutFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1316,7 +1500,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/jobs/preflightTimeoutHours",schemaPath:"#/properties/jobs/properties/preflightTimeoutHours/type",keyword:"type",params:{type: "number"},message:"must be number"};
+const err70 = {instancePath:instancePath+"/jobs/timeoutFlag",schemaPath:"#/properties/jobs/properties/timeoutFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1326,14 +1510,63 @@ vErrors.push(err70);
 errors++;
 }
 }
-}
-else {
-const err71 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data23.defaultFlavor !== undefined){
+if(typeof data23.defaultFlavor !== "string"){
+const err71 = {instancePath:instancePath+"/jobs/defaultFlavor",schemaPath:"#/properties/jobs/properties/defaultFlavor/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
 else {
 vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data23.preflightFlavor !== undefined){
+if(typeof data23.preflightFlavor !== "string"){
+const err72 = {instancePath:instancePath+"/jobs/preflightFlavor",schemaPath:"#/properties/jobs/properties/preflightFlavor/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data23.preflightTimeoutHours !== undefined){
+let data32 = data23.preflightTimeoutHours;
+if((typeof data32 == "number") && (isFinite(data32))){
+if(data32 <= 0 || isNaN(data32)){
+const err73 = {instancePath:instancePath+"/jobs/preflightTimeoutHours",schemaPath:"#/properties/jobs/properties/preflightTimeoutHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/jobs/preflightTimeoutHours",schemaPath:"#/properties/jobs/properties/preflightTimeoutHours/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
 }
 errors++;
 }
@@ -1350,54 +1583,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/patterns",schemaPath:"#/properties/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
-}
-errors++;
-}
-}
-if(data.completion !== undefined){
-let data35 = data.completion;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.title === undefined){
-const err73 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-if(data35.reason === undefined){
-const err74 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-for(const key7 in data35){
-if(!((key7 === "title") || (key7 === "reason"))){
-const err75 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-if(data35.title !== undefined){
-if(typeof data35.title !== "string"){
-const err76 = {instancePath:instancePath+"/completion/title",schemaPath:"#/properties/completion/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err76 = {instancePath:instancePath+"/patterns",schemaPath:"#/properties/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1407,9 +1593,11 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data35.reason !== undefined){
-if(typeof data35.reason !== "string"){
-const err77 = {instancePath:instancePath+"/completion/reason",schemaPath:"#/properties/completion/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.completion !== undefined){
+let data35 = data.completion;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+if(data35.title === undefined){
+const err77 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1418,10 +1606,8 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-}
-else {
-const err78 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data35.reason === undefined){
+const err78 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1430,12 +1616,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-if(data.loop !== undefined){
-let data38 = data.loop;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(data38.keep === undefined){
-const err79 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+for(const key7 in data35){
+if(!(((key7 === "title") || (key7 === "reason")) || (key7 === "branches"))){
+const err79 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1444,8 +1627,10 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(data38.title === undefined){
-const err80 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+}
+if(data35.title !== undefined){
+if(typeof data35.title !== "string"){
+const err80 = {instancePath:instancePath+"/completion/title",schemaPath:"#/properties/completion/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1454,8 +1639,10 @@ vErrors.push(err80);
 }
 errors++;
 }
-if(data38.reason === undefined){
-const err81 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+if(data35.reason !== undefined){
+if(typeof data35.reason !== "string"){
+const err81 = {instancePath:instancePath+"/completion/reason",schemaPath:"#/properties/completion/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1464,9 +1651,14 @@ vErrors.push(err81);
 }
 errors++;
 }
-for(const key8 in data38){
-if(!(((key8 === "keep") || (key8 === "title")) || (key8 === "reason"))){
-const err82 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+if(data35.branches !== undefined){
+let data38 = data35.branches;
+if(Array.isArray(data38)){
+const len7 = data38.length;
+for(let i7=0; i7<len7; i7++){
+if(typeof data38[i7] !== "string"){
+const err82 = {instancePath:instancePath+"/completion/branches/" + i7,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1476,9 +1668,9 @@ vErrors.push(err82);
 errors++;
 }
 }
-if(data38.keep !== undefined){
-if(typeof data38.keep !== "boolean"){
-const err83 = {instancePath:instancePath+"/loop/keep",schemaPath:"#/properties/loop/properties/keep/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err83 = {instancePath:instancePath+"/completion/branches",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1488,9 +1680,9 @@ vErrors.push(err83);
 errors++;
 }
 }
-if(data38.title !== undefined){
-if(typeof data38.title !== "string"){
-const err84 = {instancePath:instancePath+"/loop/title",schemaPath:"#/properties/loop/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err84 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1500,9 +1692,11 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data38.reason !== undefined){
-if(typeof data38.reason !== "string"){
-const err85 = {instancePath:instancePath+"/loop/reason",schemaPath:"#/properties/loop/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.loop !== undefined){
+let data40 = data.loop;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.keep === undefined){
+const err85 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1511,10 +1705,8 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-}
-else {
-const err86 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data40.title === undefined){
+const err86 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1523,16 +1715,8 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-if(data.enforcement !== undefined){
-let data42 = data.enforcement;
-if(Array.isArray(data42)){
-const len7 = data42.length;
-for(let i7=0; i7<len7; i7++){
-let data43 = data42[i7];
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-if(data43.where === undefined){
-const err87 = {instancePath:instancePath+"/enforcement/" + i7,schemaPath:"#/properties/enforcement/items/required",keyword:"required",params:{missingProperty: "where"},message:"must have required property '"+"where"+"'"};
+if(data40.reason === undefined){
+const err87 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1541,8 +1725,9 @@ vErrors.push(err87);
 }
 errors++;
 }
-if(data43.by === undefined){
-const err88 = {instancePath:instancePath+"/enforcement/" + i7,schemaPath:"#/properties/enforcement/items/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'"};
+for(const key8 in data40){
+if(!(((key8 === "keep") || (key8 === "title")) || (key8 === "reason"))){
+const err88 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1551,9 +1736,10 @@ vErrors.push(err88);
 }
 errors++;
 }
-for(const key9 in data43){
-if(!((((key9 === "text") || (key9 === "param")) || (key9 === "where")) || (key9 === "by"))){
-const err89 = {instancePath:instancePath+"/enforcement/" + i7,schemaPath:"#/properties/enforcement/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+if(data40.keep !== undefined){
+if(typeof data40.keep !== "boolean"){
+const err89 = {instancePath:instancePath+"/loop/keep",schemaPath:"#/properties/loop/properties/keep/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1563,9 +1749,9 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data43.text !== undefined){
-if(typeof data43.text !== "string"){
-const err90 = {instancePath:instancePath+"/enforcement/" + i7+"/text",schemaPath:"#/properties/enforcement/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data40.title !== undefined){
+if(typeof data40.title !== "string"){
+const err90 = {instancePath:instancePath+"/loop/title",schemaPath:"#/properties/loop/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1575,9 +1761,9 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data43.param !== undefined){
-if(typeof data43.param !== "string"){
-const err91 = {instancePath:instancePath+"/enforcement/" + i7+"/param",schemaPath:"#/properties/enforcement/items/properties/param/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data40.reason !== undefined){
+if(typeof data40.reason !== "string"){
+const err91 = {instancePath:instancePath+"/loop/reason",schemaPath:"#/properties/loop/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1587,10 +1773,9 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data43.where !== undefined){
-let data46 = data43.where;
-if(!((((data46 === "guard") || (data46 === "hook")) || (data46 === "critic")) || (data46 === "schema"))){
-const err92 = {instancePath:instancePath+"/enforcement/" + i7+"/where",schemaPath:"#/properties/enforcement/items/properties/where/enum",keyword:"enum",params:{allowedValues: schema31.properties.enforcement.items.properties.where.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err92 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1600,13 +1785,15 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data43.by !== undefined){
-let data47 = data43.by;
-if(Array.isArray(data47)){
-const len8 = data47.length;
+if(data.enforcement !== undefined){
+let data44 = data.enforcement;
+if(Array.isArray(data44)){
+const len8 = data44.length;
 for(let i8=0; i8<len8; i8++){
-if(typeof data47[i8] !== "string"){
-const err93 = {instancePath:instancePath+"/enforcement/" + i7+"/by/" + i8,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data45 = data44[i8];
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+if(data45.where === undefined){
+const err93 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/required",keyword:"required",params:{missingProperty: "where"},message:"must have required property '"+"where"+"'"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1615,10 +1802,8 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-}
-else {
-const err94 = {instancePath:instancePath+"/enforcement/" + i7+"/by",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data45.by === undefined){
+const err94 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1627,10 +1812,9 @@ vErrors.push(err94);
 }
 errors++;
 }
-}
-}
-else {
-const err95 = {instancePath:instancePath+"/enforcement/" + i7,schemaPath:"#/properties/enforcement/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key9 in data45){
+if(!((((key9 === "param") || (key9 === "refsGuard")) || (key9 === "where")) || (key9 === "by"))){
+const err95 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1640,9 +1824,9 @@ vErrors.push(err95);
 errors++;
 }
 }
-}
-else {
-const err96 = {instancePath:instancePath+"/enforcement",schemaPath:"#/properties/enforcement/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data45.param !== undefined){
+if(typeof data45.param !== "string"){
+const err96 = {instancePath:instancePath+"/enforcement/" + i8+"/param",schemaPath:"#/properties/enforcement/items/properties/param/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1652,14 +1836,405 @@ vErrors.push(err96);
 errors++;
 }
 }
-}
-else {
-const err97 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data45.refsGuard !== undefined){
+let data47 = data45.refsGuard;
+if(!((((((((((data47 === "bounded-iteration") || (data47 === "repetition")) || (data47 === "continuation")) || (data47 === "malformed-action")) || (data47 === "output-truncation")) || (data47 === "compaction")) || (data47 === "approval")) || (data47 === "effort-probing")) || (data47 === "research-budget")) || (data47 === "other"))){
+const err97 = {instancePath:instancePath+"/enforcement/" + i8+"/refsGuard",schemaPath:"#/properties/enforcement/items/properties/refsGuard/enum",keyword:"enum",params:{allowedValues: schema31.properties.enforcement.items.properties.refsGuard.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err97];
 }
 else {
 vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data45.where !== undefined){
+let data48 = data45.where;
+if(!((data48 === "guard") || (data48 === "hook"))){
+const err98 = {instancePath:instancePath+"/enforcement/" + i8+"/where",schemaPath:"#/properties/enforcement/items/properties/where/enum",keyword:"enum",params:{allowedValues: schema31.properties.enforcement.items.properties.where.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+if(data45.by !== undefined){
+let data49 = data45.by;
+if(Array.isArray(data49)){
+if(data49.length < 1){
+const err99 = {instancePath:instancePath+"/enforcement/" + i8+"/by",schemaPath:"#/properties/enforcement/items/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+const len9 = data49.length;
+for(let i9=0; i9<len9; i9++){
+if(typeof data49[i9] !== "string"){
+const err100 = {instancePath:instancePath+"/enforcement/" + i8+"/by/" + i9,schemaPath:"#/properties/enforcement/items/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+}
+else {
+const err101 = {instancePath:instancePath+"/enforcement/" + i8+"/by",schemaPath:"#/properties/enforcement/items/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+}
+}
+else {
+const err103 = {instancePath:instancePath+"/enforcement",schemaPath:"#/properties/enforcement/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+}
+if(data.providers !== undefined){
+let data51 = data.providers;
+if(Array.isArray(data51)){
+const len10 = data51.length;
+for(let i10=0; i10<len10; i10++){
+if(typeof data51[i10] !== "string"){
+const err104 = {instancePath:instancePath+"/providers/" + i10,schemaPath:"#/properties/providers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+}
+}
+else {
+const err105 = {instancePath:instancePath+"/providers",schemaPath:"#/properties/providers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+}
+if(data.billable !== undefined){
+if(typeof data.billable !== "boolean"){
+const err106 = {instancePath:instancePath+"/billable",schemaPath:"#/properties/billable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data.protectedKeys !== undefined){
+let data54 = data.protectedKeys;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+for(const key10 in data54){
+let data55 = data54[key10];
+if(Array.isArray(data55)){
+const len11 = data55.length;
+for(let i11=0; i11<len11; i11++){
+if(typeof data55[i11] !== "string"){
+const err107 = {instancePath:instancePath+"/protectedKeys/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i11,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+}
+else {
+const err108 = {instancePath:instancePath+"/protectedKeys/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/protectedKeys",schemaPath:"#/properties/protectedKeys/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+}
+if(data.taskClasses !== undefined){
+let data57 = data.taskClasses;
+if(Array.isArray(data57)){
+if(data57.length < 1){
+const err110 = {instancePath:instancePath+"/taskClasses",schemaPath:"#/properties/taskClasses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+const len12 = data57.length;
+for(let i12=0; i12<len12; i12++){
+let data58 = data57[i12];
+if(typeof data58 === "string"){
+if(!pattern4.test(data58)){
+const err111 = {instancePath:instancePath+"/taskClasses/" + i12,schemaPath:"#/properties/taskClasses/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\""};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/taskClasses/" + i12,schemaPath:"#/properties/taskClasses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+}
+else {
+const err113 = {instancePath:instancePath+"/taskClasses",schemaPath:"#/properties/taskClasses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+}
+if(data.purposes !== undefined){
+let data59 = data.purposes;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+for(const key11 in data59){
+let data60 = data59[key11];
+if(typeof data60 === "string"){
+if(!pattern9.test(data60)){
+const err114 = {instancePath:instancePath+"/purposes/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/purposes/additionalProperties/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/purposes/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/purposes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+}
+else {
+const err116 = {instancePath:instancePath+"/purposes",schemaPath:"#/properties/purposes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+}
+if(data.requests !== undefined){
+let data61 = data.requests;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+for(const key12 in data61){
+let data62 = data61[key12];
+if(typeof data62 === "string"){
+if(!pattern9.test(data62)){
+const err117 = {instancePath:instancePath+"/requests/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+}
+else {
+const err118 = {instancePath:instancePath+"/requests/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data.agentRules !== undefined){
+let data63 = data.agentRules;
+if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
+if(data63.readOnly === undefined){
+const err120 = {instancePath:instancePath+"/agentRules",schemaPath:"#/properties/agentRules/required",keyword:"required",params:{missingProperty: "readOnly"},message:"must have required property '"+"readOnly"+"'"};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+for(const key13 in data63){
+if(!((key13 === "readOnly") || (key13 === "commands"))){
+const err121 = {instancePath:instancePath+"/agentRules",schemaPath:"#/properties/agentRules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+}
+if(data63.readOnly !== undefined){
+if(typeof data63.readOnly !== "string"){
+const err122 = {instancePath:instancePath+"/agentRules/readOnly",schemaPath:"#/properties/agentRules/properties/readOnly/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+}
+if(data63.commands !== undefined){
+if(typeof data63.commands !== "string"){
+const err123 = {instancePath:instancePath+"/agentRules/commands",schemaPath:"#/properties/agentRules/properties/commands/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+}
+}
+else {
+const err124 = {instancePath:instancePath+"/agentRules",schemaPath:"#/properties/agentRules/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+}
+if(data.scopeStripPrefixes !== undefined){
+let data66 = data.scopeStripPrefixes;
+if(Array.isArray(data66)){
+const len13 = data66.length;
+for(let i13=0; i13<len13; i13++){
+if(typeof data66[i13] !== "string"){
+const err125 = {instancePath:instancePath+"/scopeStripPrefixes/" + i13,schemaPath:"#/properties/scopeStripPrefixes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+}
+else {
+const err126 = {instancePath:instancePath+"/scopeStripPrefixes",schemaPath:"#/properties/scopeStripPrefixes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+}
+else {
+const err127 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
 }
 errors++;
 }

@@ -10,8 +10,12 @@ function guardParam(ir: SpecIR, kind: GuardKind, key: string): { value: ParamVal
   return { value: param.value, origin: param.origin === "written" ? "spec" : param.origin };
 }
 
-/** Resolve every number of the control contract: the spec's value, else the documented default. */
-export function resolveContract(ir: SpecIR): ResolvedContract {
+/**
+ * Resolve every number of the control contract: the spec's value, else the documented default.
+ * The cost cap is the exception: a spec that states no budget, realized by a profile with nothing
+ * billable, gets none (null), not an invented one.
+ */
+export function resolveContract(ir: SpecIR, options: { billable: boolean }): ResolvedContract {
   const origin: ResolvedContract["origin"] = {};
   const number = (name: string, kind: GuardKind, key: string, fallback: number): number => {
     const found = guardParam(ir, kind, key);
@@ -28,6 +32,7 @@ export function resolveContract(ir: SpecIR): ResolvedContract {
   const capDefault = capParam ? (capParam.default as number) : null;
   const costCapUsd = capDefault !== null && (origin.costCapUsd === "default" || capDefault <= guardCap) ? capDefault : guardCap;
   if (capDefault !== null && costCapUsd === capDefault) origin.costCapUsd = "spec";
+  const capped = options.billable || origin.costCapUsd !== "default";
   return {
     maxIterations: number("maxIterations", "bounded-iteration", "max_iterations", 300),
     maxRetries: number("maxRetries", "bounded-iteration", "max_retries", 3),
@@ -40,7 +45,7 @@ export function resolveContract(ir: SpecIR): ResolvedContract {
     },
     continuationRetries: number("continuationRetries", "continuation", "max_retries", 2),
     malformedStreak: number("malformedStreak", "malformed-action", "max_streak", 2),
-    costCapUsd,
+    costCapUsd: capped ? costCapUsd : null,
     researchMaxSteps: number("researchMaxSteps", "research-budget", "max_steps", 60),
     origin,
   };

@@ -1,6 +1,7 @@
 import type { Capability, Phase, SpecIR } from "../ir.js";
 import type { StepKind } from "../pipeline.js";
 import type { PhaseMatch, Profile } from "../profile.js";
+import { afterGateRequirements } from "./text.js";
 
 /** What a phase says about itself, for matching profile patterns. */
 export interface PhaseFeatures {
@@ -10,6 +11,8 @@ export interface PhaseFeatures {
   capabilities: Capability[];
   skills: Set<string>;
   gaps: Set<string>;
+  /** Requirements written after the phase's approval gate. */
+  afterGate: boolean;
 }
 
 /** The features of every numbered phase, in order. */
@@ -26,6 +29,7 @@ export function phaseFeatures(ir: SpecIR): PhaseFeatures[] {
       capabilities,
       skills: new Set(bindings.flatMap((binding) => binding.skills)),
       gaps: new Set(bindings.map((binding) => binding.gap ?? "none")),
+      afterGate: afterGateRequirements(phase).length > 0,
     };
   });
 }
@@ -37,6 +41,9 @@ export function matches(features: PhaseFeatures, match: PhaseMatch, previousKind
   if (match.position === "last" && !features.last) return false;
   if (match.gate && !phase.gates.some((gate) => gate.kind === match.gate)) return false;
   if (match.noGate && phase.gates.some((gate) => gate.kind === match.noGate)) return false;
+  if (match.gates && !match.gates.every((kind) => phase.gates.some((gate) => gate.kind === kind))) return false;
+  if (match.gated !== undefined && match.gated !== phase.gates.length > 0) return false;
+  if (match.afterGate !== undefined && match.afterGate !== features.afterGate) return false;
   if (match.refsSkillAny && !match.refsSkillAny.some((skill) => features.skills.has(skill))) return false;
   if (match.minCapabilities !== undefined && features.capabilities.length < match.minCapabilities) return false;
   if (match.refsGap === "partial" && !features.gaps.has("partial") && !features.gaps.has("full")) return false;

@@ -1,7 +1,7 @@
 // Failure taxonomy: each failure class has exactly one allowed minimal fix,
 // and none of them may change the user's scope. Also the training-alert policy.
 import { nextOomRung, type FailureClass, type OomConfig, type OomState } from "./oom.js";
-import { checkScopeChange, freezeBaseline } from "./scope.js";
+import { checkScopeChange, freezeBaseline, type ProtectedKeyTable } from "./scope.js";
 import { TIMEOUT_TIERS } from "./sizing.js";
 
 /** The one allowed minimal fix per failure class; `scopeChange: true` means no automatic fix exists. */
@@ -91,12 +91,14 @@ export const ALERT_DEFAULT_WEIGHT_DECAY = 0.01;
 
 /**
  * Respond to a training alert by scaling the one hyperparameter it justifies.
- * The result is checked against the scope guard, so a policy edit that named
- * a protected key would yield no changes.
+ * The result is checked against the scope guard with the protected `keys`
+ * (the pipeline's table; none by default), so a policy edit that named a
+ * protected key would yield no changes.
  */
 export function applyAlertPolicy(
   alert: { kind: "diverged" | "overfitting" | "early-stopping" },
   config: Record<string, unknown>,
+  keys: ProtectedKeyTable = {},
 ): { changes: Record<string, unknown>; reason: string } {
   if (!Object.hasOwn(ALERT_POLICY, alert.kind)) return { changes: {}, reason: "unknown alert `" + alert.kind + "`" };
   const { key, factor } = ALERT_POLICY[alert.kind];
@@ -106,7 +108,7 @@ export function applyAlertPolicy(
   const unsetDecay = key === "weight_decay" && (!known || current === 0);
   const scaled = unsetDecay ? ALERT_DEFAULT_WEIGHT_DECAY : Number(((current as number) * factor).toPrecision(12));
   const changes = { [key]: scaled };
-  const scope = checkScopeChange(freezeBaseline(config), { ...config, ...changes });
+  const scope = checkScopeChange(freezeBaseline(config, keys), { ...config, ...changes }, { keys });
   if (scope.verdict !== "ok") return { changes: {}, reason: scope.reason };
   return { changes, reason: alert.kind + ": " + key + " " + String(current ?? "unset") + " -> " + scaled };
 }

@@ -1,14 +1,12 @@
-// The driver's use of the pure core guards: spend approval and settlement,
-// the scope guard, the repetition guard and the failure fixer.
+// The driver's use of the pure core guards every kind may need: spend
+// approval and settlement, the scope guard and the repetition guard, plus
+// small readers of step config.
 import { approvalClass, decideApproval } from "../core/approval.js";
-import { FAILURE_TAXONOMY, planFailureFix } from "../core/failures.js";
-import { estimateJobCost, ledgerCommitted, ledgerRemaining, settle } from "../core/ledger.js";
-import type { FailureClass } from "../core/oom.js";
+import { ledgerCommitted, ledgerRemaining, reserve, settle } from "../core/ledger.js";
 import { actionSignature, checkRepetition, REPETITION_DEFAULTS, type ActionRecord } from "../core/repetition.js";
 import { checkScopeChange } from "../core/scope.js";
-import { callAgent, stepContext } from "./agents.js";
-import { runUserApproval, runWithEvent, runWithStop } from "./state.js";
-import type { AgentOutput, DriverAgent, DriverPipeline, DriverStep, RunState, WorkflowApi } from "./types.js";
+import { APPROVE_ALL_UNDER_CAP, approveArgument, pipelineProtectedKeys, runApprovals, runUserApproval, runWithEvent, runWithStop } from "./state.js";
+import type { DriverPipeline, DriverStep, RunState } from "./types.js";
 
 /** A non-negative integer from step config, else the fallback. */
 export function configCount(value: unknown, fallback: number): number {
@@ -30,6 +28,21 @@ export function plainObject(value: unknown): { [key: string]: unknown } {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as { [key: string]: unknown }) : {};
 }
 
+/** The non-empty strings of a list (anything else is dropped). */
+export function textList(value: unknown): string[] {
+  return (Array.isArray(value) ? value : []).filter((item): item is string => typeof item === "string" && item.trim() !== "").map((item) => item.trim());
+}
+
+/** The step's retry bound: `config.maxRetries`, else the contract's. */
+export function stepMaxRetries(pipeline: DriverPipeline, step: DriverStep): number {
+  return configCount((step.config ?? {}).maxRetries, configCount(pipeline.contract.maxRetries, 3));
+}
+
+/** Stop for a step the compiler built without the agents its kind needs. */
+export function missingAgentStop(run: RunState, step: DriverStep, slot: string): RunState {
+  return runWithStop(run, step, "invalid-pipeline", "the " + step.kind + " step `" + step.id + "` has no " + slot + " agent");
+}
+
 /** The ledger key of one billable attempt: unique per step run and attempt, so reruns never collide. */
 export function billingKey(run: RunState, step: DriverStep, attempt: number): string {
   const runs = Object.hasOwn(run.attempts, step.id) ? run.attempts[step.id] : 1;
@@ -37,32 +50,54 @@ export function billingKey(run: RunState, step: DriverStep, attempt: number): st
 }
 
 /**
- * Approve one billable job before it starts: estimate its worst case
- * (`estimateJobCost`, or `estimateUsd` when given), refuse it when the
- * estimate is over the remaining cap (`cost-cap-reached`, in every mode),
- * else `decideApproval`; asking a human stops with `needs-approval` (there is
- * no mid-run input). Carries the ledger with the new reservation.
+ * Approve one billable action before it starts, from its worst-case
+ * `estimateUsd` (null when unknown). With no cost cap it stops with
+ * `needs-approval` naming the `cost_cap_usd` argument; an estimate over the
+ * remaining cap stops with `cost-cap-reached` in every mode. The user's
+ * `approve` arg (the step id, or `all-under-cap`) approves it in any mode,
+ * reserving the estimate (or, when it is unknown, everything left under the
+ * cap, so the cap still bounds it). Otherwise `decideApproval` decides:
+ * autonomous runs reserve a known estimate; anything that needs a human
+ * stops with `needs-approval`, naming the argument that approves it on a
+ * rerun. Carries the ledger with the new reservation.
  */
 export function approveBillable(
   run: RunState,
   step: DriverStep,
-  job: { key: string; flavor: string | null; timeoutHours: number | null; what: string; estimateUsd?: number | null },
+  spend: { key: string; what: string; estimateUsd: number | null },
 ): { run: RunState; estimateUsd: number | null } {
-  const estimate = job.estimateUsd !== undefined && job.estimateUsd !== null ? job.estimateUsd : estimateJobCost({ flavor: job.flavor, timeoutHours: job.timeoutHours });
+  const estimate = typeof spend.estimateUsd === "number" && Number.isFinite(spend.estimateUsd) && spend.estimateUsd >= 0 ? spend.estimateUsd : null;
+  const cost = estimate !== null ? " (estimate $" + estimate + ")" : " (cost unknown)";
+  const argument = approveArgument(step.id) + " (or \"" + APPROVE_ALL_UNDER_CAP + "\" to approve every spend under the cap)";
+  if (run.costCapUsd === null) {
+    const detail = spend.what + cost + " would spend money and the run has no cost cap. Rerun with the argument {\"cost_cap_usd\": <USD>} to set one" + (run.mode === "interactive" ? ", and " + argument.replace(/^Rerun with /, "") : "");
+    return { run: runWithStop(run, step, "needs-approval", detail), estimateUsd: estimate };
+  }
   const remaining = ledgerRemaining(run.ledger);
-  const about = job.what + " on " + String(job.flavor) + " for " + String(job.timeoutHours) + "h";
-  if (typeof estimate === "number" && estimate > remaining) {
-    const detail = about + " is estimated at $" + estimate + ", over the $" + remaining + " left of the $" + run.ledger.capUsd + " cost cap";
+  if (estimate !== null && estimate > remaining) {
+    const detail = spend.what + " is estimated at $" + estimate + ", over the $" + remaining + " left of the $" + run.ledger.capUsd + " cost cap";
     return { run: runWithStop(run, step, "cost-cap-reached", detail), estimateUsd: estimate };
   }
-  const decision = decideApproval({ cls: approvalClass({ kind: "job", flavor: job.flavor }), mode: run.mode, estimateUsd: estimate, ledger: run.ledger, key: job.key });
+  const approvals = runApprovals(run);
+  if (approvals.includes(step.id) || approvals.includes(APPROVE_ALL_UNDER_CAP)) {
+    if (estimate === null && remaining <= 0) {
+      return { run: runWithStop(run, step, "cost-cap-reached", spend.what + cost + " was approved, but nothing is left of the $" + run.ledger.capUsd + " cost cap"), estimateUsd: estimate };
+    }
+    const amount = estimate !== null ? estimate : remaining;
+    const reserved = reserve(run.ledger, { key: spend.key, estimateUsd: amount });
+    if (!reserved.ok) {
+      return { run: runWithStop(run, step, "needs-approval", spend.what + cost + " could not be reserved (" + reserved.reason + "). " + argument), estimateUsd: estimate };
+    }
+    const approved = runWithEvent({ ...run, ledger: reserved.ledger }, step, "approval", spend.what + " approved by the user's args; reserved $" + amount + " under " + spend.key);
+    return { run: approved, estimateUsd: estimate };
+  }
+  const decision = decideApproval({ cls: approvalClass({ kind: "job" }), mode: run.mode, estimateUsd: estimate, ledger: run.ledger, key: spend.key });
   if (decision.decision !== "approve") {
-    const cost = typeof estimate === "number" ? " (estimate $" + estimate + ")" : " (cost unknown)";
-    const detail = about + cost + " needs a human: " + decision.reason + ". Approve it and rerun, or run in autonomous mode with a cap that covers it";
+    const detail = spend.what + cost + " needs the user's approval: " + decision.reason + ". " + argument;
     return { run: runWithStop(run, step, "needs-approval", detail), estimateUsd: estimate };
   }
   const approved = { ...run, ledger: decision.ledger ?? run.ledger };
-  return { run: runWithEvent(approved, step, "approval", about + " reserved $" + estimate + " under " + job.key), estimateUsd: estimate };
+  return { run: runWithEvent(approved, step, "approval", spend.what + " reserved $" + estimate + " under " + spend.key), estimateUsd: estimate };
 }
 
 /**
@@ -75,22 +110,27 @@ export function settleBillable(run: RunState, step: DriverStep, key: string, act
   const ledger = settle(run.ledger, key, actual);
   const settled = runWithEvent({ ...run, ledger }, step, "settle", key + " settled at $" + ledger.settled[key]);
   const committed = ledgerCommitted(ledger);
-  if (committed > ledger.capUsd) {
+  if (run.costCapUsd !== null && committed > ledger.capUsd) {
     return runWithStop(settled, step, "cost-cap-reached", "actual spend $" + committed + " is over the $" + ledger.capUsd + " cost cap");
   }
   return settled;
 }
 
 /**
- * Check proposed changes with the scope guard against the frozen baseline.
+ * Check proposed changes with the scope guard against the frozen baseline,
+ * using the pipeline's protected keys (and every key the baseline holds).
  * Only the user's `approvedScopeChanges` arg can allow a protected change;
- * anything else stops with `scope-change-requires-approval`.
+ * anything else, whatever the proposer claims, stops with
+ * `scope-change-requires-approval`, naming the argument that allows it.
  */
-export function checkStepScope(run: RunState, step: DriverStep, changes: unknown, who: string): RunState {
+export function checkStepScope(pipeline: DriverPipeline, run: RunState, step: DriverStep, changes: unknown, who: string): RunState {
   if (changes === undefined || changes === null) return run;
-  const verdict = checkScopeChange(run.baseline ?? {}, changes, {}, runUserApproval(run));
+  const options = { keys: pipelineProtectedKeys(pipeline), stripPrefixes: pipeline.scopeStripPrefixes ?? [] };
+  const verdict = checkScopeChange(run.baseline ?? {}, changes, options, runUserApproval(run));
   if (verdict.verdict !== "ok") {
-    const detail = verdict.reason + " (proposed by " + who + "). Rerun with approvedScopeChanges to allow it";
+    const wanted: { [key: string]: string } = {};
+    for (const touch of verdict.touched) if (!Object.hasOwn(wanted, touch.key)) wanted[touch.key] = touch.to;
+    const detail = verdict.reason + " (proposed by " + who + "). Rerun with the argument {\"approvedScopeChanges\": " + JSON.stringify(wanted) + "} to allow it";
     return runWithStop(run, step, "scope-change-requires-approval", detail, { touched: verdict.touched });
   }
   if (verdict.touched.length === 0) return run;
@@ -112,76 +152,4 @@ export function recordSignature(pipeline: DriverPipeline, step: DriverStep, run:
   if (!verdict.repeated) return next;
   const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times). " + verdict.instruction;
   return runWithStop(next, step, "repetition-detected", detail);
-}
-
-/** A failure the fixer is asked about. */
-export interface FailureReport {
-  cls: FailureClass;
-  attempt: number;
-  logTail: string;
-  command?: unknown;
-  config?: { [key: string]: unknown };
-}
-
-/**
- * Ask the fixer for an analysis and the one minimal fix of a classified
- * failure. No fixer, or no analysis, stops with `stopReason`: a retry never
- * happens without an analysis. The fix's changes pass the scope guard.
- */
-export async function askFixer(
-  wf: WorkflowApi,
-  pipeline: DriverPipeline,
-  step: DriverStep,
-  fixer: DriverAgent | null,
-  run: RunState,
-  failure: FailureReport,
-  stopReason: string,
-): Promise<{ run: RunState; fix: AgentOutput | null }> {
-  const allowedFix = Object.hasOwn(FAILURE_TAXONOMY, failure.cls) ? FAILURE_TAXONOMY[failure.cls as keyof typeof FAILURE_TAXONOMY].fix : FAILURE_TAXONOMY.unknown.fix;
-  if (!fixer) return { run: runWithStop(run, step, stopReason, "attempt " + failure.attempt + " failed (" + failure.cls + ") and the step has no fixer to analyse it"), fix: null };
-  const request =
-    "Attempt " + failure.attempt + " failed. Read the log, say what went wrong and why (analysis), name the failure class, " +
-    "and propose only the one allowed minimal fix as changes. Never change the method, model, dataset or sequence length.";
-  const context = stepContext(run, step, {
-    failure: { class: failure.cls, allowedFix, attempt: failure.attempt, command: failure.command ?? null, config: failure.config ?? null, log_tail: failure.logTail },
-  });
-  const called = await callAgent(wf, pipeline, step, fixer, run, { request, context });
-  if (!called.output) return { run: called.run, fix: null };
-  const fix = called.output;
-  if (nonEmptyText(fix.analysis) === null) {
-    return { run: runWithStop(called.run, step, stopReason, "the fixer `" + fixer.name + "` gave no analysis, so the step is not retried blindly"), fix: null };
-  }
-  const scoped = checkStepScope(called.run, step, fix.changes, "the fixer `" + fixer.name + "`");
-  if (scoped.stop) return { run: scoped, fix: null };
-  const described = runWithEvent(scoped, step, "fix", failure.cls + ": " + (nonEmptyText(fix.description) ?? nonEmptyText(fix.analysis)));
-  return { run: described, fix };
-}
-
-/** The fix a retry carries: the class, the allowed fix, the fixer's analysis and changes. */
-export function fixForRetry(cls: FailureClass, fix: AgentOutput, mechanical: { [key: string]: unknown }): { [key: string]: unknown } {
-  const allowedFix = Object.hasOwn(FAILURE_TAXONOMY, cls) ? FAILURE_TAXONOMY[cls as keyof typeof FAILURE_TAXONOMY].fix : FAILURE_TAXONOMY.unknown.fix;
-  return { failure_class: cls, allowedFix, analysis: fix.analysis, changes: fix.changes ?? {}, description: fix.description ?? "", mechanicalChanges: mechanical };
-}
-
-/**
- * The mechanical config changes the taxonomy prescribes for a non-OOM class
- * (timeout: a longer timeout; divergence: a tenth of the learning rate), split
- * into the new timeout and the training-config changes.
- */
-export function mechanicalFix(
-  cls: FailureClass,
-  config: { [key: string]: unknown },
-  timeoutHours: number | null,
-): { timeoutHours: number | null; training: { [key: string]: unknown } } {
-  if (cls === "oom" || cls === "unknown") return { timeoutHours: null, training: {} };
-  const input = { ...config, timeoutHours: timeoutHours ?? undefined };
-  const plan = planFailureFix(cls, { rung: 0, attempts: 0 }, input);
-  if (plan.action !== "retry") return { timeoutHours: null, training: {} };
-  const training: { [key: string]: unknown } = {};
-  let timeout: number | null = null;
-  for (const [key, value] of Object.entries(plan.changes)) {
-    if (key === "timeoutHours") timeout = positiveNumber(value);
-    else training[key] = value;
-  }
-  return { timeoutHours: timeout, training };
 }

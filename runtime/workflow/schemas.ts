@@ -1,45 +1,11 @@
 // Structured-output schemas of the driver's agents, and which agent of a step
-// plays which part. The compiler copies these schemas into the pipeline, so the
-// fields the driver reads are exactly the fields the agents must return.
-import type { DriverAgent, DriverSchema, DriverStep } from "./types.js";
+// plays which part (the slots of the step-kind registry). The compiler copies
+// these schemas into the pipeline, so the fields the driver reads are exactly
+// the fields the agents must return.
+import { STEP_KINDS } from "./kinds.js";
+import type { DriverAgent, DriverSchema, DriverStep, StepSlot } from "./types.js";
 
-/**
- * The agent slots of each step kind, in the order the driver reads them. A
- * slot takes the agents whose `role` matches, in order: with two `worker`
- * slots the first worker is the `worker` and the second the `fixer`. `many`
- * slots take every agent of the role; `optional` slots may be missing.
- */
-export const STEP_AGENT_SLOTS = {
-  intake: [{ slot: "worker", role: "worker", many: false, optional: false }],
-  agent: [
-    { slot: "worker", role: "worker", many: false, optional: false },
-    { slot: "critic", role: "critic", many: false, optional: true },
-  ],
-  fanout: [
-    { slot: "finder", role: "finder", many: true, optional: false },
-    { slot: "synthesis", role: "synthesis", many: false, optional: false },
-  ],
-  critic: [{ slot: "critic", role: "critic", many: false, optional: false }],
-  resources: [{ slot: "checker", role: "checker", many: true, optional: false }],
-  smoke: [
-    { slot: "worker", role: "worker", many: false, optional: false },
-    { slot: "fixer", role: "worker", many: false, optional: true },
-  ],
-  preflight: [
-    { slot: "worker", role: "worker", many: false, optional: false },
-    { slot: "fixer", role: "worker", many: false, optional: true },
-  ],
-  checklist: [{ slot: "worker", role: "worker", many: false, optional: false }],
-  job: [
-    { slot: "submitter", role: "worker", many: false, optional: false },
-    { slot: "monitor", role: "worker", many: false, optional: false },
-    { slot: "fixer", role: "worker", many: false, optional: true },
-  ],
-  completion: [{ slot: "critic", role: "critic", many: false, optional: false }],
-  loop: [{ slot: "worker", role: "worker", many: false, optional: false }],
-};
-
-/** The fixer's output, shared by the smoke, preflight and job steps. */
+/** The fixer's output of the smoke, preflight and job steps (a failure class from the taxonomy). */
 export const FIXER_AGENT_SCHEMA = {
   type: "object",
   additionalProperties: true,
@@ -61,24 +27,15 @@ export const AGENT_SCHEMAS = {
     worker: {
       type: "object",
       additionalProperties: true,
-      required: ["summary", "task_type", "baseline", "plan", "needs_clarification", "question"],
+      required: ["summary", "baseline", "plan", "needs_clarification", "question"],
       properties: {
         summary: { type: "string" },
-        task_type: { type: "string" },
-        baseline: {
-          type: "object",
-          additionalProperties: true,
-          required: ["method", "model", "dataset", "sequence_length"],
-          properties: {
-            method: { type: ["string", "null"] },
-            model: { type: ["string", "null"] },
-            dataset: { type: ["string", "null"] },
-            sequence_length: { type: ["number", "string", "null"] },
-          },
-        },
+        baseline: { type: "object", additionalProperties: true, description: "The values the user stated, by key; null where they said nothing." },
         plan: { type: "array", items: { type: "string" } },
         needs_clarification: { type: "boolean" },
         question: { type: ["string", "null"] },
+        task_class: { type: ["string", "null"], description: "The task's class, one of the step's classes." },
+        answer: { type: ["string", "null"], description: "The answer itself, for a task that needs no further steps." },
       },
     },
   },
@@ -139,14 +96,17 @@ export const AGENT_SCHEMAS = {
       additionalProperties: true,
       required: ["verdict", "issues", "summary"],
       properties: {
-        verdict: { type: "string", enum: ["pass", "fail"] },
+        verdict: { type: "string", enum: ["pass", "fail"], description: "For the reader; only hard issues send the step back." },
         issues: {
           type: "array",
           items: {
             type: "object",
             additionalProperties: true,
-            required: ["severity", "description"],
-            properties: { severity: { type: "string" }, description: { type: "string" } },
+            required: ["severity", "text"],
+            properties: {
+              severity: { type: "string", enum: ["hard", "soft"], description: "hard: the output is wrong or unsupported and the step must run again; soft: a note for later steps." },
+              text: { type: "string" },
+            },
           },
         },
         summary: { type: "string" },
@@ -182,6 +142,29 @@ export const AGENT_SCHEMAS = {
       },
     },
   },
+  check: {
+    worker: {
+      type: "object",
+      additionalProperties: true,
+      required: ["passed", "command_or_method", "evidence", "summary"],
+      properties: {
+        passed: { type: "boolean" },
+        command_or_method: { type: "string", description: "Exactly how the check was run." },
+        evidence: { type: "string", description: "What the check produced that shows the result." },
+        summary: { type: "string" },
+      },
+    },
+    fixer: {
+      type: "object",
+      additionalProperties: true,
+      required: ["analysis", "changes", "description"],
+      properties: {
+        analysis: { type: "string", minLength: 1, description: "What the evidence shows went wrong, and why." },
+        changes: { type: "object", additionalProperties: true, description: "The changes of the one minimal fix." },
+        description: { type: "string", description: "The fix in one or two sentences." },
+      },
+    },
+  },
   preflight: {
     worker: {
       type: "object",
@@ -207,6 +190,24 @@ export const AGENT_SCHEMAS = {
     },
   },
   checklist: {
+    worker: {
+      type: "object",
+      additionalProperties: true,
+      required: ["items"],
+      properties: {
+        items: {
+          type: "array",
+          items: {
+            type: "object",
+            additionalProperties: true,
+            required: ["item", "satisfied", "evidence"],
+            properties: { item: { type: "string" }, satisfied: { type: "boolean" }, evidence: { type: "string", minLength: 1 } },
+          },
+        },
+      },
+    },
+  },
+  readiness: {
     worker: {
       type: "object",
       additionalProperties: true,
@@ -315,39 +316,60 @@ export const AGENT_SCHEMAS = {
   },
 };
 
-/** Step kinds that have a fixer slot. */
+/** Step kinds whose fixer answers with `FIXER_AGENT_SCHEMA`. */
 export const FIXER_STEP_KINDS = ["smoke", "preflight", "job"];
 
 /**
  * The JSON Schema an agent of `kind` in slot `role` must return (a fresh
- * copy). Roles: `worker` (intake, agent, smoke, preflight, checklist, loop),
- * `finder`/`synthesis` (fanout), `critic` (critic, completion), `checker`
- * (resources), `fixer` (smoke, preflight, job), `submitter`/`monitor` (job).
- * Throws on a pair the driver never runs, so a compiler bug cannot ship a
- * pipeline with a missing schema.
+ * copy). Every slot of every kind in `STEP_KINDS` has one; an agent step's
+ * own critic answers like a critic step. `config` (the step's config)
+ * specializes the intake schema: `baselineKeys` become the baseline's
+ * required properties, and `classes` make `task_class` (one of them) and
+ * `answer` required. Throws on a pair the driver never runs, so a compiler
+ * bug cannot ship a pipeline with a missing schema.
  */
-export function agentSchemaFor(kind: string, role: string): DriverSchema {
+export function agentSchemaFor(kind: string, role: string, config?: { [key: string]: unknown }): DriverSchema {
   if (role === "fixer" && FIXER_STEP_KINDS.includes(kind)) return JSON.parse(JSON.stringify(FIXER_AGENT_SCHEMA));
-  // An agent step may carry its own critic (a format check): it answers like a critic step.
   if (role === "critic" && kind === "agent") return agentSchemaFor("critic", "critic");
   const table: { [kind: string]: { [role: string]: DriverSchema } } = AGENT_SCHEMAS;
   if (!Object.hasOwn(table, kind) || !Object.hasOwn(table[kind], role)) {
     throw new Error("Unexpected agent role `" + role + "` for a `" + kind + "` step, expected one of " + schemaRolesOf(kind).join(", "));
   }
-  return JSON.parse(JSON.stringify(table[kind][role]));
+  const schema = JSON.parse(JSON.stringify(table[kind][role]));
+  if (kind === "intake" && config) schemaSpecializeIntake(schema, config);
+  return schema;
+}
+
+/** Shape the intake schema from the step config (`baselineKeys`, `classes`). */
+function schemaSpecializeIntake(schema: { [key: string]: any }, config: { [key: string]: unknown }): void {
+  const keys = (Array.isArray(config.baselineKeys) ? config.baselineKeys : []).filter((key): key is string => typeof key === "string" && key !== "");
+  if (keys.length > 0) {
+    const baseline = schema.properties.baseline;
+    baseline.required = keys;
+    baseline.properties = {};
+    for (const key of keys) baseline.properties[key] = { type: ["string", "number", "boolean", "null"] };
+  }
+  const classes = (Array.isArray(config.classes) ? config.classes : []).filter((item): item is string => typeof item === "string" && item !== "");
+  if (classes.length > 0) {
+    schema.properties.task_class = { type: "string", enum: classes };
+    schema.required = schema.required.concat(["task_class", "answer"]);
+  }
+}
+
+/** The slots of a step kind (empty for an unknown kind). */
+export function kindSlots(kind: string): StepSlot[] {
+  const table: { [kind: string]: { slots: StepSlot[] } } = STEP_KINDS;
+  return typeof kind === "string" && Object.hasOwn(table, kind) ? table[kind].slots : [];
 }
 
 /** The slot names a step kind has (empty for an unknown kind). */
 export function schemaRolesOf(kind: string): string[] {
-  const slots: { [kind: string]: { slot: string }[] } = STEP_AGENT_SLOTS;
-  return Object.hasOwn(slots, kind) ? slots[kind].map((entry) => entry.slot) : [];
+  return kindSlots(kind).map((entry) => entry.slot);
 }
 
-/** The agents of a step that fill `slot` (see `STEP_AGENT_SLOTS`), in order. */
+/** The agents of a step that fill `slot` (see `STEP_KINDS`), in order. */
 export function stepAgents(step: DriverStep, slot: string): DriverAgent[] {
-  const table: { [kind: string]: { slot: string; role: string; many: boolean }[] } = STEP_AGENT_SLOTS;
-  if (!Object.hasOwn(table, step.kind)) return [];
-  const slots = table[step.kind];
+  const slots = kindSlots(step.kind);
   const entry = slots.find((candidate) => candidate.slot === slot);
   if (!entry) return [];
   const agents = (Array.isArray(step.agents) ? step.agents : []).filter((agentSpec) => agentSpec.role === entry.role);

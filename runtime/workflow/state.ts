@@ -1,36 +1,8 @@
 // Run state of the workflow driver: starting a run from the invocation args,
 // small immutable updates, and the workflow's return value.
 import { createLedger, ledgerCommitted } from "../core/ledger.js";
-import type { UserScopeApproval } from "../core/scope.js";
+import { canonicalProtectedKey, freezeBaseline, type ProtectedKeyTable, type UserScopeApproval } from "../core/scope.js";
 import type { DriverPipeline, DriverStep, RunArgs, RunResult, RunState } from "./types.js";
-
-/** Every `stoppedReason` a run can end with; `completed` is the happy end. */
-export const STOP_REASONS = [
-  "completed",
-  "missing-argument",
-  "invalid-argument",
-  "invalid-pipeline",
-  "iteration-budget-exhausted",
-  "agent-failed",
-  "needs-clarification",
-  "step-blocked",
-  "scope-change-requires-approval",
-  "critic-rejected",
-  "resource-missing",
-  "no-hardware-fits",
-  "smoke-test-failed",
-  "repetition-detected",
-  "needs-approval",
-  "cost-cap-reached",
-  "oom-ladder-exhausted",
-  "preflight-failed",
-  "checklist-incomplete",
-  "submit-invariant-violated",
-  "monitoring-budget-exhausted",
-  "retries-exhausted",
-  "alert-unresolved",
-  "completion-criteria-unmet",
-];
 
 /** The run modes; autonomous is the default. */
 export const RUN_MODES = ["autonomous", "interactive"];
@@ -42,29 +14,41 @@ export const RUN_MODES = ["autonomous", "interactive"];
 export const COST_CAP_PATTERN =
   "\\b(?:cost[\\s_-]*cap(?:[\\s_-]*usd)?|budget)\\b\\s*(?:is\\s+|of\\s+|=\\s*|:\\s*)?(?:usd\\s*)?\\$?\\s*(\\d+(?:\\.\\d+)?)";
 
+/** The `approve` value that approves every spend that fits under the cost cap. */
+export const APPROVE_ALL_UNDER_CAP = "all-under-cap";
+
+/** Invocation args the driver reads itself; never frozen as the user's baseline. */
+export const RUN_CONTROL_ARGS = ["cost_cap_usd", "costCapUsd", "mode", "approve", "approvedScopeChanges"];
+
 /**
  * Start a run. `args` is what the workflow was invoked with: undefined, a
- * string (the task, optionally naming a cost cap), or an object with `task`,
- * `costCapUsd`/`cost_cap_usd`, `mode` (`autonomous` | `interactive`),
- * `approvedScopeChanges` (`{key: value}`, the user's sign-off on a protected
- * change; `true` approves any value) and the pipeline's declared params.
- * Declared params get their defaults; a missing required one stops the run
- * with `missing-argument`, a bad value or cap with `invalid-argument`.
+ * string, or an object with `task`, `costCapUsd`/`cost_cap_usd`, `mode`
+ * (`autonomous` | `interactive`), `approve` (step ids whose approval gate or
+ * spend the user approves: a list, a comma-separated string, or
+ * `all-under-cap`), `approvedScopeChanges` (`{key: value}`, the user's
+ * sign-off on a protected change; `true` approves any value) and the
+ * pipeline's declared params. A string is the task (optionally naming a cost
+ * cap); when the pipeline has exactly one required param besides `task` and
+ * `cost_cap_usd`, the string fills it too. Declared params get their
+ * defaults; a missing required one stops the run with `missing-argument`, a
+ * bad value, cap or approval with `invalid-argument`. The params the user
+ * passed are frozen as the scope baseline, each protected by its own name.
  */
 export function startRun(pipeline: DriverPipeline, userArgs?: unknown): RunState {
-  const contractCap = pipeline && pipeline.contract ? pipeline.contract.costCapUsd : undefined;
   const fresh: RunState = {
     args: { task: "" },
     mode: "autonomous",
-    costCapUsd: 0,
+    costCapUsd: null,
     baseline: null,
     ledger: createLedger(0),
     outputs: {},
     feedback: {},
     attempts: {},
-    oom: { rung: 0, attempts: 0 },
+    ladder: { rung: 0, attempts: 0 },
     overrides: {},
-    trainingConfig: {},
+    workConfig: {},
+    taskClass: null,
+    notes: [],
     signatures: [],
     iterations: 0,
     sizing: null,
@@ -76,21 +60,33 @@ export function startRun(pipeline: DriverPipeline, userArgs?: unknown): RunState
   if (!pipeline || !Array.isArray(pipeline.steps) || !Array.isArray(pipeline.params) || !pipeline.contract) {
     return runWithStop(fresh, null, "invalid-pipeline", "the pipeline has no steps, params or contract");
   }
-  const raw = runRawArgs(userArgs);
+  const raw = runRawArgs(pipeline, userArgs);
   if (raw === null) {
     return runWithStop(fresh, null, "invalid-argument", "args must be a string (the task) or an object, got " + typeof userArgs);
   }
   const runArgs: RunArgs = { task: typeof raw.task === "string" ? raw.task.trim() : "" };
+  const passed: { [name: string]: unknown } = {};
+  const missing: string[] = [];
   for (const param of pipeline.params) {
+    if (param.name === "approve" || param.name === "mode" || param.name === "approvedScopeChanges") continue;
     const value = runParamValue(param, raw[param.name]);
     if (value.problem === "missing") {
-      const about = param.description ? ": " + param.description : "";
-      return runWithStop({ ...fresh, args: runArgs }, null, "missing-argument", "missing required parameter `" + param.name + "`" + about);
+      missing.push(param.name);
+      continue;
     }
     if (value.problem === "invalid") {
       return runWithStop({ ...fresh, args: runArgs }, null, "invalid-argument", "parameter `" + param.name + "` must be a " + param.type + ", got " + JSON.stringify(raw[param.name]));
     }
     runArgs[param.name] = value.value;
+    if (value.passed && !RUN_CONTROL_ARGS.includes(param.name)) passed[param.name] = value.value;
+  }
+  if (missing.length > 0) {
+    const about = missing.map((name) => {
+      const param = pipeline.params.find((entry) => entry.name === name);
+      return "`" + name + "`" + (param && param.description ? " (" + param.description + ")" : "");
+    });
+    const detail = "missing required parameter" + (missing.length > 1 ? "s " : " ") + about.join(", ");
+    return runWithStop({ ...fresh, args: runArgs }, null, "missing-argument", detail);
   }
   const mode = raw.mode === undefined || raw.mode === null ? "autonomous" : raw.mode;
   if (mode !== "autonomous" && mode !== "interactive") {
@@ -103,20 +99,60 @@ export function startRun(pipeline: DriverPipeline, userArgs?: unknown): RunState
     }
     runArgs.approvedScopeChanges = JSON.parse(JSON.stringify(approved));
   }
-  const cap = runCostCap(pipeline, raw, contractCap);
-  if (cap === null) {
+  if (raw.approve !== undefined && raw.approve !== null) {
+    const approve = runApproveList(pipeline, raw.approve);
+    if (approve.problem !== null) return runWithStop({ ...fresh, args: runArgs, mode }, null, "invalid-argument", approve.problem);
+    runArgs.approve = approve.list;
+  }
+  const cap = runCostCap(pipeline, raw);
+  if (cap.invalid) {
     return runWithStop({ ...fresh, args: runArgs, mode }, null, "invalid-argument", "the cost cap must be a positive number of USD");
   }
-  if (pipeline.params.some((param) => param.name === "cost_cap_usd")) runArgs.cost_cap_usd = cap;
-  const started: RunState = { ...fresh, args: runArgs, mode, costCapUsd: cap, ledger: createLedger(cap) };
-  return runWithEvent(started, null, "start", mode + " run of " + pipeline.name + " with a cost cap of $" + cap);
+  if (pipeline.params.some((param) => param.name === "cost_cap_usd")) runArgs.cost_cap_usd = cap.cap;
+  const keys = runParamKeys(pipeline, Object.keys(passed));
+  const baseline = { ...freezeBaseline(passed, keys, { stripPrefixes: pipeline.scopeStripPrefixes }) };
+  const started: RunState = { ...fresh, args: runArgs, mode, costCapUsd: cap.cap, baseline, ledger: createLedger(cap.cap ?? 0) };
+  const capText = cap.cap === null ? " with no cost cap" : " with a cost cap of $" + cap.cap;
+  return runWithEvent(started, null, "start", mode + " run of " + pipeline.name + capText);
+}
+
+/**
+ * The pipeline's protected-key table (`{}` when it has none; a plain list of
+ * names protects each name by itself).
+ */
+export function pipelineProtectedKeys(pipeline: DriverPipeline): ProtectedKeyTable {
+  const keys: unknown = pipeline ? pipeline.protectedKeys : undefined;
+  const table: ProtectedKeyTable = {};
+  if (Array.isArray(keys)) {
+    for (const name of keys) if (typeof name === "string" && name !== "") table[name] = [name];
+    return table;
+  }
+  if (keys === null || typeof keys !== "object") return table;
+  for (const [name, aliases] of Object.entries(keys as { [key: string]: unknown })) {
+    table[name] = Array.isArray(aliases) ? aliases.filter((alias): alias is string => typeof alias === "string") : [name];
+  }
+  return table;
+}
+
+/** The pipeline's key table plus each named param the table does not cover, protected by its own name. */
+export function runParamKeys(pipeline: DriverPipeline, names: string[]): ProtectedKeyTable {
+  const table = pipelineProtectedKeys(pipeline);
+  for (const name of names) if (canonicalProtectedKey(name, table) === null) table[name] = [name];
+  return table;
+}
+
+/** The required params a string argument fills: every required one but `task` and the control args. */
+function runFillableParams(pipeline: DriverPipeline): string[] {
+  return pipeline.params.filter((param) => param.required && param.name !== "task" && !RUN_CONTROL_ARGS.includes(param.name)).map((param) => param.name);
 }
 
 /** Normalize the invocation args to an object, or null when they are neither a string nor an object. */
-function runRawArgs(userArgs: unknown): { [key: string]: unknown } | null {
+function runRawArgs(pipeline: DriverPipeline, userArgs: unknown): { [key: string]: unknown } | null {
   if (userArgs === undefined || userArgs === null) return {};
   if (typeof userArgs === "string") {
     const raw: { [key: string]: unknown } = { task: userArgs };
+    const fillable = runFillableParams(pipeline);
+    if (fillable.length === 1) raw[fillable[0]] = userArgs;
     const cap = runCapFromText(userArgs);
     if (cap !== null) raw.cost_cap_usd = cap;
     return raw;
@@ -131,6 +167,21 @@ function runRawArgs(userArgs: unknown): { [key: string]: unknown } | null {
   return raw;
 }
 
+/** The `approve` arg as a list of step ids (or `all-under-cap`), or why it is unusable. */
+function runApproveList(pipeline: DriverPipeline, value: unknown): { list: string[]; problem: string | null } {
+  const usage = "approve must be a list of step ids, a comma-separated string of them, or \"" + APPROVE_ALL_UNDER_CAP + "\"";
+  let items: unknown[];
+  if (typeof value === "string") items = value.split(",");
+  else if (Array.isArray(value)) items = value;
+  else return { list: [], problem: usage + ", got " + JSON.stringify(value) };
+  if (!items.every((item) => typeof item === "string")) return { list: [], problem: usage + ", got " + JSON.stringify(value) };
+  const list = (items as string[]).map((item) => item.trim()).filter((item) => item !== "");
+  const ids = pipeline.steps.map((entry) => entry.id);
+  const unknown = list.filter((item) => item !== APPROVE_ALL_UNDER_CAP && !ids.includes(item));
+  if (unknown.length > 0) return { list: [], problem: "approve names no step " + unknown.map((item) => "`" + item + "`").join(", ") + "; the steps are " + ids.join(", ") };
+  return { list, problem: null };
+}
+
 /** A cost cap named in free text, or null. */
 export function runCapFromText(text: string): number | null {
   const match = new RegExp(COST_CAP_PATTERN, "i").exec(text);
@@ -141,14 +192,14 @@ export function runCapFromText(text: string): number | null {
 function runParamValue(
   param: { name: string; type: string; required: boolean; default: unknown },
   value: unknown,
-): { value: unknown; problem: "missing" | "invalid" | null } {
+): { value: unknown; problem: "missing" | "invalid" | null; passed: boolean } {
   const absent = value === undefined || value === null || (typeof value === "string" && value.trim() === "");
   if (absent) {
-    if (param.required) return { value: null, problem: "missing" };
-    return { value: param.default === undefined ? null : param.default, problem: null };
+    if (param.required) return { value: null, problem: "missing", passed: false };
+    return { value: param.default === undefined ? null : param.default, problem: null, passed: false };
   }
   const coerced = runCoerce(param.type, value);
-  return coerced === undefined ? { value: null, problem: "invalid" } : { value: coerced, problem: null };
+  return coerced === undefined ? { value: null, problem: "invalid", passed: false } : { value: coerced, problem: null, passed: true };
 }
 
 /** Coerce a value to a param type (numbers and booleans may arrive as text); undefined when it cannot be. */
@@ -175,13 +226,29 @@ function runNumberFromText(text: string): number {
   return match ? Number(match[1]) : NaN;
 }
 
-/** The cost cap: the user's, else the `cost_cap_usd` param default, else the contract's; null when not a positive number. */
-function runCostCap(pipeline: DriverPipeline, raw: { [key: string]: unknown }, contractCap: unknown): number | null {
+/**
+ * The cost cap: the user's, else the `cost_cap_usd` param default, else the
+ * contract's. `cap` is null when none of them sets one; `invalid` when the
+ * one that applies is not a positive number.
+ */
+function runCostCap(pipeline: DriverPipeline, raw: { [key: string]: unknown }): { cap: number | null; invalid: boolean } {
   const param = pipeline.params.find((entry) => entry.name === "cost_cap_usd");
   let value: unknown = raw.cost_cap_usd;
-  if (value === undefined || value === null || value === "") value = param && param.default !== null ? param.default : contractCap;
+  if (value === undefined || value === null || value === "") value = param && param.default !== null && param.default !== undefined ? param.default : pipeline.contract.costCapUsd;
+  if (value === undefined || value === null) return { cap: null, invalid: false };
   const cap = typeof value === "number" ? value : typeof value === "string" ? runNumberFromText(value) : NaN;
-  return Number.isFinite(cap) && cap > 0 ? cap : null;
+  return Number.isFinite(cap) && cap > 0 ? { cap, invalid: false } : { cap: null, invalid: true };
+}
+
+/** The step ids the user approved in the args (may hold `all-under-cap`). */
+export function runApprovals(run: RunState): string[] {
+  const approve = run.args.approve;
+  return Array.isArray(approve) ? approve.filter((item): item is string => typeof item === "string") : [];
+}
+
+/** The exact argument that approves `stepId` on a rerun, as a sentence for a stop detail. */
+export function approveArgument(stepId: string): string {
+  return "Rerun with the argument {\"approve\": [" + JSON.stringify(stepId) + "]}";
 }
 
 /** The scope approval the user gave in the args (never built from agent output), or null. */
@@ -214,21 +281,31 @@ export function runWithOutput(run: RunState, step: DriverStep, output: unknown):
 
 /**
  * The workflow's return value: status, the machine-readable `stoppedReason`
- * (`completed` on the happy end), the stopping step, spend against the cap,
- * every step's output, the artifacts and the trace.
+ * (`completed` on the happy end, also when a task branch ends early;
+ * `answered` when the intake answered the task itself, both with status
+ * `completed`), the stopping step, spend against the cap (null when there is
+ * none), every step's output, the artifacts, the review notes and the trace.
  */
 export function finishRun(pipeline: DriverPipeline, run: RunState): RunResult {
   const stop = run.stop;
   const ledger = run.ledger;
+  const ended = stop !== null && (stop.stoppedReason === "completed" || stop.stoppedReason === "answered");
   return {
-    status: stop ? "stopped" : "completed",
+    status: stop && !ended ? "stopped" : "completed",
     stoppedReason: stop ? stop.stoppedReason : "completed",
     step: stop ? stop.step : null,
     detail: stop ? stop.detail : "every step completed",
     data: stop && stop.data !== undefined ? stop.data : null,
     workflow: pipeline && typeof pipeline.name === "string" ? pipeline.name : "",
     iterations: run.iterations,
-    spend: { capUsd: ledger.capUsd, committedUsd: ledgerCommitted(ledger), reserved: { ...ledger.reserved }, settled: { ...ledger.settled } },
+    taskClass: run.taskClass ?? null,
+    notes: Array.isArray(run.notes) ? run.notes : [],
+    spend: {
+      capUsd: run.costCapUsd === null || run.costCapUsd === undefined ? null : ledger.capUsd,
+      committedUsd: ledgerCommitted(ledger),
+      reserved: { ...ledger.reserved },
+      settled: { ...ledger.settled },
+    },
     outputs: run.outputs,
     artifacts: run.artifacts,
     events: run.events,

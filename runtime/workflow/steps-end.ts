@@ -1,8 +1,7 @@
 // The end of a run: the completion critic and the optional improvement loop.
 import { estimateJobCost, ledgerRemaining } from "../core/ledger.js";
-import { callAgent, stepContext } from "./agents.js";
-import { approveBillable, billingKey, configCount, nonEmptyText, plainObject, positiveNumber, settleBillable } from "./guards.js";
-import { missingAgentStop } from "./steps-plan.js";
+import { callAgent, stepContext, stepRequest } from "./agents.js";
+import { approveBillable, billingKey, configCount, missingAgentStop, nonEmptyText, plainObject, positiveNumber, settleBillable } from "./guards.js";
 import { stepAgent } from "./schemas.js";
 import { runWithEvent, runWithOutput, runWithStop } from "./state.js";
 import type { DriverPipeline, DriverStep, RunState, WorkflowApi } from "./types.js";
@@ -19,9 +18,11 @@ export async function runCompletionStep(wf: WorkflowApi, pipeline: DriverPipelin
   const critic = stepAgent(step, "critic");
   if (!critic) return missingAgentStop(run, step, "critic");
   const criteria = (Array.isArray((step.config ?? {}).criteria) ? (step.config.criteria as unknown[]) : []).map((entry) => plainObject(entry));
-  const request =
+  const request = stepRequest(
+    step,
     "Judge every completion criterion against the evidence the run produced (outputs and artifacts). " +
-    "A criterion without evidence you can point to is not met. Answer for every criterion by its id.";
+      "A criterion without evidence you can point to is not met. Answer for every criterion by its id.",
+  );
   const context = stepContext(run, step, { criteria, artifacts: run.artifacts });
   const called = await callAgent(wf, pipeline, step, critic, run, { request, context });
   if (!called.output) return called.run;
@@ -60,9 +61,11 @@ export async function runLoopStep(wf: WorkflowApi, pipeline: DriverPipeline, ste
   const plan = run.jobPlan;
   const flavor = nonEmptyText(config.flavor) ?? (plan ? plan.flavor : null) ?? (run.sizing ? run.sizing.flavor : null);
   const timeoutHours = positiveNumber(config.timeoutHours) ?? positiveNumber(plan ? plan.timeout_hours : null) ?? (run.sizing ? run.sizing.timeoutHours : null);
-  const request =
+  const request = stepRequest(
+    step,
     "Propose and run one bounded improvement over the current best result. Report whether it improved, a summary, " +
-    "whether another iteration is worth its cost (continue), and what this iteration cost.";
+      "whether another iteration is worth its cost (continue), and what this iteration cost.",
+  );
   let current = run;
   let history: { iteration: number; improved: unknown; summary: unknown; cost_usd: unknown }[] = [];
   let ended = "bound of " + maxIterations + " iterations reached";
@@ -71,11 +74,12 @@ export async function runLoopStep(wf: WorkflowApi, pipeline: DriverPipeline, ste
     let estimateUsd: number | null = null;
     if (billable) {
       estimateUsd = positiveNumber(config.estimateUsd) ?? estimateJobCost({ flavor, timeoutHours });
-      if (estimateUsd !== null && estimateUsd > ledgerRemaining(current.ledger)) {
+      if (estimateUsd !== null && current.costCapUsd !== null && estimateUsd > ledgerRemaining(current.ledger)) {
         ended = "the cost cap leaves no room for another iteration (estimate $" + estimateUsd + ")";
         break;
       }
-      const approval = approveBillable(current, step, { key, flavor, timeoutHours, what: step.id + " iteration " + iteration, estimateUsd });
+      const what = step.id + " iteration " + iteration + (flavor !== null ? " on " + flavor + " for " + String(timeoutHours) + "h" : "");
+      const approval = approveBillable(current, step, { key, what, estimateUsd });
       if (approval.run.stop) return approval.run;
       current = approval.run;
     }

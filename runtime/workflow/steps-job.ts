@@ -1,15 +1,17 @@
 // The full billable job: approve, submit, poll with the monitor, and recover
 // from failures (OOM ladder, fixer) and training alerts (alert policy).
 import { applyAlertPolicy } from "../core/failures.js";
+import { estimateJobCost } from "../core/ledger.js";
 import { classifyFailureLog, nextOomRung, type FailureClass } from "../core/oom.js";
+import type { ProtectedKeyTable } from "../core/scope.js";
 import { parseDuration } from "../core/sizing.js";
 import { checkSubmitInvariant } from "../core/submit.js";
-import { callAgent, stepContext } from "./agents.js";
-import { approveBillable, askFixer, billingKey, checkStepScope, configCount, fixForRetry, mechanicalFix, nonEmptyText, plainObject, recordSignature, settleBillable } from "./guards.js";
-import { missingAgentStop, workKindOf } from "./steps-plan.js";
-import { stepMaxRetries } from "./steps-test.js";
+import { callAgent, stepContext, stepRequest } from "./agents.js";
+import { approveBillable, billingKey, checkStepScope, configCount, missingAgentStop, nonEmptyText, plainObject, recordSignature, settleBillable, stepMaxRetries } from "./guards.js";
+import { workKindOf } from "./steps-plan.js";
+import { askFixer, fixForRetry, mechanicalFix } from "./steps-test.js";
 import { stepAgent } from "./schemas.js";
-import { runWithEvent, runWithOutput, runWithStop } from "./state.js";
+import { pipelineProtectedKeys, runWithEvent, runWithOutput, runWithStop } from "./state.js";
 import type { AgentOutput, DriverAgent, DriverPipeline, DriverStep, JobPlan, RunState, WorkflowApi } from "./types.js";
 
 /** Monitor checks per submission when the step does not set `maxPolls`. */
@@ -70,7 +72,7 @@ async function jobPoll(
 }
 
 /**
- * The full job. Needs `run.jobPlan` from the checklist (else
+ * The full job. Needs `run.jobPlan` from the readiness step (else
  * `submit-invariant-violated`). Each submission re-checks the submit
  * invariant, is approved against the ledger like the preflight, submitted,
  * then polled. Completed: settled and recorded as an artifact. Failed:
@@ -86,13 +88,15 @@ export async function runJobStep(wf: WorkflowApi, pipeline: DriverPipeline, step
   if (!monitor) return missingAgentStop(run, step, "monitor");
   const fixer = stepAgent(step, "fixer");
   const plan = run.jobPlan;
-  if (!plan) return runWithStop(run, step, "submit-invariant-violated", "no job plan passed the submit checklist, so nothing may be submitted");
+  if (!plan) return runWithStop(run, step, "submit-invariant-violated", "no job plan passed the readiness checklist, so nothing may be submitted");
   const config = step.config ?? {};
   const maxRetries = stepMaxRetries(pipeline, step);
   const maxPolls = configCount(config.maxPolls, JOB_DEFAULT_MAX_POLLS) || JOB_DEFAULT_MAX_POLLS;
-  const request =
+  const request = stepRequest(
+    step,
     "Submit the one full job exactly as planned, on the given flavor and timeout, with monitoring and persistence, " +
-    "applying the required config changes and only the given changes. If a previous job of this step is still running, cancel it first. Report its id.";
+      "applying the required config changes and only the given changes. If a previous job of this step is still running, cancel it first. Report its id.",
+  );
   let flavor = plan.flavor;
   let timeoutHours = jobTimeoutHours(plan.timeout_hours);
   let current = run;
@@ -103,9 +107,10 @@ export async function runJobStep(wf: WorkflowApi, pipeline: DriverPipeline, step
     const invariant = jobInvariant(plan, flavor, timeoutHours);
     if (!invariant.ok) return runWithStop(current, step, "submit-invariant-violated", invariant.detail, { violations: invariant.violations });
     const key = billingKey(current, step, submission);
-    const approval = approveBillable(current, step, { key, flavor, timeoutHours, what: step.id + " submission " + submission });
+    const what = step.id + " submission " + submission + " on " + flavor + " for " + String(timeoutHours) + "h";
+    const approval = approveBillable(current, step, { key, what, estimateUsd: estimateJobCost({ flavor, timeoutHours }) });
     if (approval.run.stop) return approval.run;
-    const extra = { submission, plan, flavor, timeoutHours, estimateUsd: approval.estimateUsd, trainingConfig: approval.run.trainingConfig, changes, previousJob };
+    const extra = { submission, plan, flavor, timeoutHours, estimateUsd: approval.estimateUsd, trainingConfig: approval.run.workConfig, changes, previousJob };
     const submitted = await callAgent(wf, pipeline, step, submitter, approval.run, { request, context: stepContext(approval.run, step, extra) });
     if (!submitted.output) return submitted.run;
     const jobId = nonEmptyText(submitted.output.job_id);
@@ -123,13 +128,13 @@ export async function runJobStep(wf: WorkflowApi, pipeline: DriverPipeline, step
       const done = { ...current, artifacts: current.artifacts.concat([artifact]) };
       return runWithOutput(done, step, { job_id: jobId, url: submitted.output.url ?? null, status: "completed", flavor, timeoutHours, metrics: outcome.metrics ?? {}, submissions: submission });
     }
-    const known = { ...current.trainingConfig, ...plainObject(outcome.metrics), ...current.overrides };
+    const known = { ...current.workConfig, ...plainObject(outcome.metrics), ...current.overrides };
     if (outcome.status === "failed") {
       const logTail = typeof outcome.log_tail === "string" ? outcome.log_tail : "";
       const cls: FailureClass = classifyFailureLog(logTail);
       if (cls === "oom") {
-        const ladder = nextOomRung(current.oom, { ...current.trainingConfig, ...current.overrides, flavor });
-        current = { ...current, oom: ladder.state };
+        const ladder = nextOomRung(current.ladder, { ...current.workConfig, ...current.overrides, flavor });
+        current = { ...current, ladder: ladder.state };
         if (ladder.action === "stop") return runWithStop(current, step, "oom-ladder-exhausted", ladder.reason);
         current = runWithEvent({ ...current, overrides: { ...current.overrides, ...ladder.changes } }, step, "oom", "rung " + ladder.rung + " (" + ladder.step + "): " + JSON.stringify(ladder.changes));
         if (typeof ladder.changes.flavor === "string") flavor = ladder.changes.flavor;
@@ -147,7 +152,7 @@ export async function runJobStep(wf: WorkflowApi, pipeline: DriverPipeline, step
       const mechanical = mechanicalFix(cls, known, timeoutHours);
       if (mechanical.timeoutHours !== null) timeoutHours = mechanical.timeoutHours;
       if (Object.keys(mechanical.training).length > 0) {
-        current = checkStepScope(current, step, mechanical.training, "the " + cls + " fix");
+        current = checkStepScope(pipeline, current, step, mechanical.training, "the " + cls + " fix");
         if (current.stop) return current;
         current = { ...current, overrides: { ...current.overrides, ...mechanical.training } };
       }
@@ -157,11 +162,11 @@ export async function runJobStep(wf: WorkflowApi, pipeline: DriverPipeline, step
     }
     retries++;
     if (retries > maxRetries) return runWithStop(current, step, "retries-exhausted", "the job failed or was resubmitted " + retries + " times (last: training alerts)");
-    const policy = jobAlertChanges(outcome.alerts, known);
+    const policy = jobAlertChanges(outcome.alerts, known, pipelineProtectedKeys(pipeline));
     if (Object.keys(policy.changes).length === 0) {
       return runWithStop(current, step, "alert-unresolved", "training alerts with no applicable policy change: " + policy.reasons.join("; "), { alerts: outcome.alerts });
     }
-    current = checkStepScope(current, step, policy.changes, "the alert policy");
+    current = checkStepScope(pipeline, current, step, policy.changes, "the alert policy");
     if (current.stop) return current;
     current = runWithEvent({ ...current, overrides: { ...current.overrides, ...policy.changes } }, step, "alert", policy.reasons.join("; "));
     changes = { kind: "alert", alerts: outcome.alerts, changes: policy.changes, reasons: policy.reasons };
@@ -170,7 +175,7 @@ export async function runJobStep(wf: WorkflowApi, pipeline: DriverPipeline, step
 }
 
 /** The alert policy's changes for a poll's alerts (the first alert per hyperparameter wins). */
-function jobAlertChanges(alerts: unknown, config: { [key: string]: unknown }): { changes: { [key: string]: unknown }; reasons: string[] } {
+function jobAlertChanges(alerts: unknown, config: { [key: string]: unknown }, keys: ProtectedKeyTable): { changes: { [key: string]: unknown }; reasons: string[] } {
   const changes: { [key: string]: unknown } = {};
   const reasons: string[] = [];
   for (const alert of Array.isArray(alerts) ? alerts : []) {
@@ -179,7 +184,7 @@ function jobAlertChanges(alerts: unknown, config: { [key: string]: unknown }): {
       reasons.push("unknown alert " + JSON.stringify(kind));
       continue;
     }
-    const policy = applyAlertPolicy({ kind }, config);
+    const policy = applyAlertPolicy({ kind }, config, keys);
     reasons.push(policy.reason);
     for (const [key, value] of Object.entries(policy.changes)) if (!Object.hasOwn(changes, key)) changes[key] = value;
   }

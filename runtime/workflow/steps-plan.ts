@@ -1,75 +1,89 @@
-// Steps before any code runs: intake, plain agent work, research fan-out and
-// resource verification with hardware sizing.
+// Steps before the work itself: intake (with the task class), plain agent
+// work, research fan-out, and resource verification with sizing (a kind only
+// some profiles use; the others keep none of its code).
 import { freezeBaseline } from "../core/scope.js";
 import { sizeHardware, sizeTimeout, type WorkKind } from "../core/sizing.js";
-import { callAgent, callAgentsParallel, stepContext } from "./agents.js";
-import { checkStepScope, nonEmptyText, plainObject, positiveNumber } from "./guards.js";
+import { callAgent, callAgentsParallel, stepContext, stepRequest } from "./agents.js";
+import { checkStepScope, missingAgentStop, nonEmptyText, plainObject, positiveNumber, textList } from "./guards.js";
 import { stepAgent, stepAgents } from "./schemas.js";
-import { runWithEvent, runWithOutput, runWithStop } from "./state.js";
+import { pipelineProtectedKeys, runParamKeys, runWithEvent, runWithOutput, runWithStop } from "./state.js";
 import type { AgentOutput, DriverPipeline, DriverStep, RunState, WorkflowApi } from "./types.js";
 
-/** The kinds of work `sizeTimeout` knows. */
-export const WORK_KINDS = ["training", "inference", "data", "eval"];
-
-/** A valid work kind, else training (the strictest timeout rules). */
-export function workKindOf(value: unknown): WorkKind {
-  return typeof value === "string" && WORK_KINDS.includes(value) ? (value as WorkKind) : "training";
-}
-
-/** Stop for a step the compiler built without the agents its kind needs. */
-export function missingAgentStop(run: RunState, step: DriverStep, slot: string): RunState {
-  return runWithStop(run, step, "invalid-pipeline", "the " + step.kind + " step `" + step.id + "` has no " + slot + " agent");
-}
-
-/** What the user typed that names protected values (everything but the task text and the approvals). */
-function intakeUserIntent(run: RunState): { [key: string]: unknown } {
-  const intent: { [key: string]: unknown } = {};
-  for (const [name, value] of Object.entries(run.args)) {
-    if (name !== "task" && name !== "approvedScopeChanges") intent[name] = value;
-  }
-  return intent;
-}
+/** The class whose task the intake answers itself when the step does not set `answerClass`. */
+export const INTAKE_ANSWER_CLASS = "trivial";
 
 /**
- * Intake: the worker restates the task and records the user's baseline,
- * which is frozen for the scope guard (values the user passed as args win).
- * `needs_clarification` stops with `needs-clarification` and the question.
+ * Intake: the worker restates the task, records the user's baseline (the
+ * keys of `config.baselineKeys`, by default the pipeline's protected keys)
+ * and plans the run. Its baseline is frozen for the scope guard under the
+ * values the user passed as args (those win). `needs_clarification` stops
+ * with `needs-clarification` and the question. With `config.classes` the
+ * worker must pick `task_class` from them (else `agent-failed`), stored as
+ * `run.taskClass`; the answer class (`config.answerClass`, default
+ * `trivial`) must come with an `answer`, which ends the run with `answered`.
+ * `config.request` adds the profile's wording to the request.
  */
 export async function runIntakeStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
   const worker = stepAgent(step, "worker");
   if (!worker) return missingAgentStop(run, step, "worker");
-  const request =
-    "Take the task in: summarize it, classify its type, record the user's baseline exactly as they stated it " +
-    "(method, model, dataset, sequence_length; null where they said nothing) and plan the run. " +
-    "If the task is too ambiguous to start, set needs_clarification and ask one question.";
-  const called = await callAgent(wf, pipeline, step, worker, run, { request, context: stepContext(run, step, {}) });
+  const config = step.config ?? {};
+  const baselineKeys = Array.isArray(config.baselineKeys) ? textList(config.baselineKeys) : Object.keys(pipelineProtectedKeys(pipeline));
+  const classes = textList(config.classes);
+  const answerClass = nonEmptyText(config.answerClass) ?? INTAKE_ANSWER_CLASS;
+  let fallback =
+    "Take the task in: summarize it, record in baseline the value the user stated for each of the baselineKeys, exactly as they stated it " +
+    "(null where they said nothing), and plan the run. If the task is too ambiguous to start, set needs_clarification and ask one question.";
+  if (classes.length > 0) {
+    fallback += " Classify the task as exactly one of the classes (task_class). If it is " + answerClass + ", answer it yourself in answer; otherwise set answer to null.";
+  }
+  const extra: { [key: string]: unknown } = { baselineKeys };
+  if (classes.length > 0) extra.classes = classes;
+  const called = await callAgent(wf, pipeline, step, worker, run, { request: stepRequest(step, fallback), context: stepContext(run, step, extra) });
   if (!called.output) return called.run;
   const output = called.output;
-  const baseline = freezeBaseline([intakeUserIntent(called.run), plainObject(output.baseline)]);
-  const next = runWithOutput({ ...called.run, baseline: { ...baseline } }, step, output);
+  const keys = runParamKeys(pipeline, baselineKeys.concat(Object.keys(run.baseline ?? {})));
+  const reported = freezeBaseline(plainObject(output.baseline), keys, { stripPrefixes: pipeline.scopeStripPrefixes });
+  const baseline = { ...reported, ...(run.baseline ?? {}) };
+  let next = runWithOutput({ ...called.run, baseline }, step, output);
   if (output.needs_clarification === true) {
     return runWithStop(next, step, "needs-clarification", nonEmptyText(output.question) ?? "the task is ambiguous; restate it with more detail");
   }
-  return runWithEvent(next, step, "baseline", "frozen baseline " + JSON.stringify(baseline));
+  next = runWithEvent(next, step, "baseline", "frozen baseline " + JSON.stringify(baseline));
+  if (classes.length === 0) return next;
+  const said = nonEmptyText(output.task_class);
+  const taskClass = said === null ? undefined : classes.find((name) => name.toLowerCase() === said.toLowerCase());
+  if (taskClass === undefined) {
+    const detail = "agent `" + worker.name + "` classified the task as " + JSON.stringify(output.task_class ?? null) + ", expected one of " + classes.join(", ");
+    return runWithStop(next, step, "agent-failed", detail);
+  }
+  next = runWithEvent({ ...next, taskClass }, step, "task-class", "the task is " + taskClass);
+  if (taskClass !== answerClass) return next;
+  const answer = nonEmptyText(output.answer);
+  if (answer === null) return runWithStop(next, step, "agent-failed", "agent `" + worker.name + "` classified the task as " + taskClass + " but gave no answer");
+  wf.log(step.title + ": the task is " + taskClass + "; answered directly");
+  return runWithStop(next, step, "answered", answer, { task_class: taskClass, answer });
 }
 
 /**
  * A plain agent step: `blocked` stops with `step-blocked`; proposed changes
- * pass the scope guard (`scope-change-requires-approval`).
+ * pass the scope guard (`scope-change-requires-approval`), whatever the
+ * agent claims about approval. `config.request` adds the profile's wording.
  */
 export async function runAgentStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
   const worker = stepAgent(step, "worker");
   if (!worker) return missingAgentStop(run, step, "worker");
-  const request =
+  const request = stepRequest(
+    step,
     "Carry out this step as your instructions describe. Report status (done, or blocked when you cannot proceed), " +
-    "a summary, your outputs, the evidence, and in proposed_changes any change you want to the task's configuration.";
+      "a summary, your outputs, the evidence, and in proposed_changes any change you want to the task's configuration.",
+  );
   const called = await callAgent(wf, pipeline, step, worker, run, { request, context: stepContext(run, step, {}) });
   if (!called.output) return called.run;
   const output = called.output;
   if (output.status !== "done") {
     return runWithStop(runWithOutput(called.run, step, output), step, "step-blocked", nonEmptyText(output.summary) ?? "the agent reported the step blocked");
   }
-  const scoped = checkStepScope(called.run, step, output.proposed_changes, "the agent `" + worker.name + "`");
+  const scoped = checkStepScope(pipeline, called.run, step, output.proposed_changes, "the agent `" + worker.name + "`");
   if (scoped.stop) return scoped;
   return runWithOutput(scoped, step, output);
 }
@@ -78,13 +92,15 @@ export async function runAgentStep(wf: WorkflowApi, pipeline: DriverPipeline, st
  * Fan-out research: every finder in parallel (a failed one is logged and
  * skipped; all failed stops with `agent-failed`), then the synthesis agent
  * combines the findings, with any critic feedback on this step.
+ * `config.finderRequest` and `config.request` add the profile's wording to
+ * the finders' and the synthesis agent's requests.
  */
 export async function runFanoutStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
   const finders = stepAgents(step, "finder");
   const synthesis = stepAgent(step, "synthesis");
   if (finders.length === 0) return missingAgentStop(run, step, "finder");
   if (!synthesis) return missingAgentStop(run, step, "synthesis");
-  const request = "Search with your one capability and report what you find, each finding with its title, URL and a summary.";
+  const request = stepRequest(step, "Search with your one capability and report what you find, each finding with its title, URL and a summary.", "finderRequest");
   const calls = finders.map(() => ({ request, context: stepContext(run, step, {}) }));
   const batch = await callAgentsParallel(wf, pipeline, step, finders, run, calls);
   if (batch.run.stop) return batch.run;
@@ -102,12 +118,21 @@ export async function runFanoutStep(wf: WorkflowApi, pipeline: DriverPipeline, s
   if (findings.length === 0) {
     return runWithStop(next, step, "agent-failed", "all " + finders.length + " finders returned nothing: " + finders.map((finder) => finder.name).join(", "));
   }
-  const synthesisRequest =
-    "Synthesize the finders' findings into one recipe (data, method, hyperparameters, evaluation), every value with its source. " +
-    "If there is critic feedback, fix every issue it lists.";
+  const synthesisRequest = stepRequest(
+    step,
+    "Synthesize the finders' findings into one result (the recipe): every value with its source. If there is critic feedback, fix every issue it lists.",
+  );
   const called = await callAgent(wf, pipeline, step, synthesis, next, { request: synthesisRequest, context: stepContext(next, step, { findings }) });
   if (!called.output) return called.run;
   return runWithOutput(called.run, step, called.output);
+}
+
+/** The kinds of work `sizeTimeout` knows. */
+export const WORK_KINDS = ["training", "inference", "data", "eval"];
+
+/** A valid work kind, else training (the strictest timeout rules). */
+export function workKindOf(value: unknown): WorkKind {
+  return typeof value === "string" && WORK_KINDS.includes(value) ? (value as WorkKind) : "training";
 }
 
 /**
@@ -119,7 +144,10 @@ export async function runFanoutStep(wf: WorkflowApi, pipeline: DriverPipeline, s
 export async function runResourcesStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
   const checkers = stepAgents(step, "checker");
   if (checkers.length === 0) return missingAgentStop(run, step, "checker");
-  const request = "Check that every resource you are responsible for exists as named, and report its facts (for a model, its parameter count in billions). Never substitute another resource.";
+  const request = stepRequest(
+    step,
+    "Check that every resource you are responsible for exists as named, and report its facts (for a model, its parameter count in billions). Never substitute another resource.",
+  );
   const calls = checkers.map(() => ({ request, context: stepContext(run, step, {}) }));
   const batch = await callAgentsParallel(wf, pipeline, step, checkers, run, calls);
   if (batch.run.stop) return batch.run;
@@ -147,7 +175,10 @@ export async function runResourcesStep(wf: WorkflowApi, pipeline: DriverPipeline
     overhead: positiveNumber(config.overhead) ?? undefined,
     perGpu: config.perGpu === true,
   });
-  const timeout = sizeTimeout({ paramsB, work: workKindOf(config.work) });
+  // The kind of work follows the task's class when the step maps classes to work kinds.
+  const byClass = plainObject(config.workByClass);
+  const work = run.taskClass !== null && Object.hasOwn(byClass, run.taskClass) ? byClass[run.taskClass] : config.work;
+  const timeout = sizeTimeout({ paramsB, work: workKindOf(work) });
   if (hardware.flavor === null) {
     return runWithStop(runWithOutput(batch.run, step, { resources, sizing: null }), step, "no-hardware-fits", hardware.reason);
   }

@@ -1,20 +1,18 @@
 // Validation before the full run: the CPU smoke test, the billable GPU
-// preflight (with the OOM ladder) and the readiness checklist with the submit invariant.
-import { FAILURE_TAXONOMY } from "../core/failures.js";
+// preflight (with the OOM ladder), the readiness checklist with the submit
+// invariant, and the failure fixer of the machine-learning kinds.
+import { FAILURE_TAXONOMY, planFailureFix } from "../core/failures.js";
+import { estimateJobCost } from "../core/ledger.js";
 import { classifyFailureLog, nextOomRung, type FailureClass } from "../core/oom.js";
 import { TIMEOUT_TIERS } from "../core/sizing.js";
 import { checkSubmitInvariant } from "../core/submit.js";
-import { callAgent, stepContext } from "./agents.js";
-import { approveBillable, askFixer, billingKey, checkStepScope, configCount, fixForRetry, mechanicalFix, nonEmptyText, plainObject, positiveNumber, recordSignature, settleBillable } from "./guards.js";
-import { missingAgentStop, workKindOf } from "./steps-plan.js";
+import { callAgent, stepContext, stepRequest } from "./agents.js";
+import { approveBillable, billingKey, checkStepScope, missingAgentStop, nonEmptyText, plainObject, positiveNumber, recordSignature, settleBillable, stepMaxRetries, textList } from "./guards.js";
+import { checklistVerdict } from "./steps-check.js";
+import { workKindOf } from "./steps-plan.js";
 import { stepAgent } from "./schemas.js";
 import { runWithEvent, runWithOutput, runWithStop } from "./state.js";
-import type { DriverPipeline, DriverStep, JobPlan, RunState, WorkflowApi } from "./types.js";
-
-/** The step's retry bound: `config.maxRetries`, else the contract's. */
-export function stepMaxRetries(pipeline: DriverPipeline, step: DriverStep): number {
-  return configCount((step.config ?? {}).maxRetries, configCount(pipeline.contract.maxRetries, 3));
-}
+import type { AgentOutput, DriverAgent, DriverPipeline, DriverStep, JobPlan, RunState, WorkflowApi } from "./types.js";
 
 /**
  * Smoke test: the worker runs the smallest end-to-end test. A failure is
@@ -28,9 +26,11 @@ export async function runSmokeStep(wf: WorkflowApi, pipeline: DriverPipeline, st
   if (!worker) return missingAgentStop(run, step, "worker");
   const fixer = stepAgent(step, "fixer");
   const maxRetries = stepMaxRetries(pipeline, step);
-  const request =
+  const request = stepRequest(
+    step,
     "Run the smallest end-to-end test of the code (tiny data, a few steps, CPU) and report whether it passed, the exact command and the tail of the log. " +
-    "If a fix is given, apply exactly that fix first.";
+      "If a fix is given, apply exactly that fix first.",
+  );
   let current = run;
   let fix: { [key: string]: unknown } | null = null;
   for (let attempt = 1; ; attempt++) {
@@ -58,7 +58,7 @@ export async function runSmokeStep(wf: WorkflowApi, pipeline: DriverPipeline, st
 /**
  * Preflight: a tiny billable GPU job. Before each attempt the estimate is
  * approved against the ledger (`needs-approval`, `cost-cap-reached`); after
- * it the cost is settled. OOM climbs the ladder (rung carried in `run.oom`,
+ * it the cost is settled. OOM climbs the ladder (rung carried in `run.ladder`,
  * changes in `run.overrides`; `oom-ladder-exhausted`), bounded by its rungs;
  * other failures go to the fixer, bounded by `maxRetries` (`preflight-failed`).
  */
@@ -70,34 +70,37 @@ export async function runPreflightStep(wf: WorkflowApi, pipeline: DriverPipeline
   const maxRetries = stepMaxRetries(pipeline, step);
   let flavor = nonEmptyText(config.flavor) ?? (run.sizing ? run.sizing.flavor : null);
   let timeoutHours = positiveNumber(config.timeoutHours) ?? TIMEOUT_TIERS.short.maxHours;
-  const request =
+  const request = stepRequest(
+    step,
     "Submit one tiny GPU job with the same imports, model path and entry point as the full run, on exactly the given flavor and timeout, " +
-    "with the required config changes and any given fix applied. Report its id, status, log tail, cost and the training config it ran with.";
+      "with the required config changes and any given fix applied. Report its id, status, log tail, cost and the training config it ran with.",
+  );
   let current = run;
   let fix: { [key: string]: unknown } | null = null;
   let oom: { [key: string]: unknown } | null = null;
   let failures = 0;
   for (let attempt = 1; ; attempt++) {
     const key = billingKey(current, step, attempt);
-    const approval = approveBillable(current, step, { key, flavor, timeoutHours, what: step.id + " attempt " + attempt });
+    const what = step.id + " attempt " + attempt + " on " + String(flavor) + " for " + String(timeoutHours) + "h";
+    const approval = approveBillable(current, step, { key, what, estimateUsd: estimateJobCost({ flavor, timeoutHours }) });
     if (approval.run.stop) return approval.run;
-    const extra = { attempt, flavor, timeoutHours, estimateUsd: approval.estimateUsd, trainingConfig: approval.run.trainingConfig, oom, fix };
+    const extra = { attempt, flavor, timeoutHours, estimateUsd: approval.estimateUsd, trainingConfig: approval.run.workConfig, oom, fix };
     const called = await callAgent(wf, pipeline, step, worker, approval.run, { request, context: stepContext(approval.run, step, extra) });
     // A worker that died may have started the job: its reservation stays committed.
     if (!called.output) return called.run;
     const output = called.output;
     current = settleBillable(called.run, step, key, output.cost_usd);
     if (current.stop) return current;
-    const reported = { ...current.trainingConfig, ...plainObject(output.config) };
-    current = { ...current, trainingConfig: reported };
+    const reported = { ...current.workConfig, ...plainObject(output.config) };
+    current = { ...current, workConfig: reported };
     if (output.status === "completed") {
       return runWithOutput(current, step, { ...output, flavor: nonEmptyText(output.flavor) ?? flavor, timeoutHours, attempts: attempt });
     }
     const logTail = typeof output.log_tail === "string" ? output.log_tail : "";
     const cls: FailureClass = classifyFailureLog(logTail);
     if (cls === "oom") {
-      const ladder = nextOomRung(current.oom, { ...reported, ...current.overrides, flavor: flavor ?? undefined });
-      current = { ...current, oom: ladder.state };
+      const ladder = nextOomRung(current.ladder, { ...reported, ...current.overrides, flavor: flavor ?? undefined });
+      current = { ...current, ladder: ladder.state };
       if (ladder.action === "stop") return runWithStop(current, step, "oom-ladder-exhausted", ladder.reason);
       current = runWithEvent({ ...current, overrides: { ...current.overrides, ...ladder.changes } }, step, "oom", "rung " + ladder.rung + " (" + ladder.step + "): " + JSON.stringify(ladder.changes));
       if (typeof ladder.changes.flavor === "string") flavor = ladder.changes.flavor;
@@ -118,7 +121,7 @@ export async function runPreflightStep(wf: WorkflowApi, pipeline: DriverPipeline
     const mechanical = mechanicalFix(cls, { ...reported, ...current.overrides }, timeoutHours);
     if (mechanical.timeoutHours !== null) timeoutHours = mechanical.timeoutHours;
     if (Object.keys(mechanical.training).length > 0) {
-      current = checkStepScope(current, step, mechanical.training, "the " + cls + " fix");
+      current = checkStepScope(pipeline, current, step, mechanical.training, "the " + cls + " fix");
       if (current.stop) return current;
       current = { ...current, overrides: { ...current.overrides, ...mechanical.training } };
     }
@@ -128,39 +131,31 @@ export async function runPreflightStep(wf: WorkflowApi, pipeline: DriverPipeline
   }
 }
 
-/** Normalize a checklist item for matching. */
-function checklistKey(text: unknown): string {
-  return typeof text === "string" ? text.trim().toLowerCase().replace(/\s+/g, " ") : "";
-}
-
 /**
- * Readiness checklist: every configured item must be reported satisfied
- * (`checklist-incomplete`), and the described job must pass the submit
- * invariant (`submit-invariant-violated`) and the scope guard
- * (`scope-change-requires-approval`). The accepted job is `run.jobPlan`.
+ * Readiness checklist: every configured item must be reported satisfied with
+ * evidence (`checklist-incomplete`), and the described job must pass the
+ * submit invariant (`submit-invariant-violated`: reachable code, a timeout
+ * long enough for the work's tier, monitoring, persistence, a flavor) and
+ * the scope guard (`scope-change-requires-approval`). The accepted job is
+ * `run.jobPlan`.
  */
-export async function runChecklistStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
+export async function runReadinessStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
   const worker = stepAgent(step, "worker");
   if (!worker) return missingAgentStop(run, step, "worker");
   const config = step.config ?? {};
-  const items = (Array.isArray(config.items) ? config.items : []).filter((item): item is string => typeof item === "string");
-  const request =
+  const items = textList(config.items);
+  const request = stepRequest(
+    step,
     "Go through every checklist item and mark it satisfied only with concrete evidence. Then describe the job exactly as it will be submitted: " +
-    "its code (inline, an http(s) URL or a repo, never a local path), timeout in hours, work kind, monitoring target, persistence destination and flavor.";
-  const context = stepContext(run, step, { items, sizing: run.sizing, trainingConfig: run.trainingConfig });
+      "its code (inline, an http(s) URL or a repo, never a local path), timeout in hours, work kind, monitoring target, persistence destination and flavor.",
+  );
+  const context = stepContext(run, step, { items, sizing: run.sizing, trainingConfig: run.workConfig });
   const called = await callAgent(wf, pipeline, step, worker, run, { request, context });
   if (!called.output) return called.run;
   const output = called.output;
   const next = runWithOutput(called.run, step, output);
-  const reported = (Array.isArray(output.items) ? output.items : []).map((entry) => plainObject(entry));
-  const missing = items.filter((item) => !reported.some((entry) => checklistKey(entry.item) === checklistKey(item)));
-  const unsatisfied = reported.filter((entry) => entry.satisfied !== true).map((entry) => String(entry.item));
-  if (missing.length > 0 || unsatisfied.length > 0) {
-    const parts = [];
-    if (unsatisfied.length > 0) parts.push("unsatisfied: " + unsatisfied.join("; "));
-    if (missing.length > 0) parts.push("not reported: " + missing.join("; "));
-    return runWithStop(next, step, "checklist-incomplete", parts.join(". "), { unsatisfied, missing });
-  }
+  const checked = checklistVerdict(next, step, items, output.items);
+  if (checked.stop) return checked;
   const job = plainObject(output.job);
   const code = plainObject(job.code);
   const submission = {
@@ -177,8 +172,83 @@ export async function runChecklistStep(wf: WorkflowApi, pipeline: DriverPipeline
     return runWithStop(next, step, "submit-invariant-violated", detail, { violations: invariant.violations });
   }
   // The job as described may not quietly change the task (a `--model` flag in inline code counts).
-  const scoped = checkStepScope(next, step, job, "the job plan of `" + worker.name + "`");
+  const scoped = checkStepScope(pipeline, next, step, job, "the job plan of `" + worker.name + "`");
   if (scoped.stop) return scoped;
   const jobPlan = { ...job, work: submission.work } as JobPlan;
   return runWithEvent({ ...scoped, jobPlan }, step, "job-plan", "job on " + jobPlan.flavor + " for " + String(jobPlan.timeout_hours) + "h passed the submit invariant");
+}
+
+/** A failure the fixer is asked about. */
+export interface FailureReport {
+  cls: FailureClass;
+  attempt: number;
+  logTail: string;
+  command?: unknown;
+  config?: { [key: string]: unknown };
+}
+
+/**
+ * Ask the fixer for an analysis and the one minimal fix of a classified
+ * failure. No fixer, or no analysis, stops with `stopReason`: a retry never
+ * happens without an analysis. The fix's changes pass the scope guard.
+ */
+export async function askFixer(
+  wf: WorkflowApi,
+  pipeline: DriverPipeline,
+  step: DriverStep,
+  fixer: DriverAgent | null,
+  run: RunState,
+  failure: FailureReport,
+  stopReason: string,
+): Promise<{ run: RunState; fix: AgentOutput | null }> {
+  const allowedFix = Object.hasOwn(FAILURE_TAXONOMY, failure.cls) ? FAILURE_TAXONOMY[failure.cls as keyof typeof FAILURE_TAXONOMY].fix : FAILURE_TAXONOMY.unknown.fix;
+  if (!fixer) return { run: runWithStop(run, step, stopReason, "attempt " + failure.attempt + " failed (" + failure.cls + ") and the step has no fixer to analyse it"), fix: null };
+  const request = stepRequest(
+    step,
+    "Attempt " + failure.attempt + " failed. Read the log, say what went wrong and why (analysis), name the failure class, " +
+      "and propose only the one allowed minimal fix as changes. Never change the values the user set (the baseline: method, model, dataset, sequence length and the like).",
+    "fixerRequest",
+  );
+  const context = stepContext(run, step, {
+    failure: { class: failure.cls, allowedFix, attempt: failure.attempt, command: failure.command ?? null, config: failure.config ?? null, log_tail: failure.logTail },
+  });
+  const called = await callAgent(wf, pipeline, step, fixer, run, { request, context });
+  if (!called.output) return { run: called.run, fix: null };
+  const fix = called.output;
+  if (nonEmptyText(fix.analysis) === null) {
+    return { run: runWithStop(called.run, step, stopReason, "the fixer `" + fixer.name + "` gave no analysis, so the step is not retried blindly"), fix: null };
+  }
+  const scoped = checkStepScope(pipeline, called.run, step, fix.changes, "the fixer `" + fixer.name + "`");
+  if (scoped.stop) return { run: scoped, fix: null };
+  const described = runWithEvent(scoped, step, "fix", failure.cls + ": " + (nonEmptyText(fix.description) ?? nonEmptyText(fix.analysis)));
+  return { run: described, fix };
+}
+
+/** The fix a retry carries: the class, the allowed fix, the fixer's analysis and changes. */
+export function fixForRetry(cls: FailureClass, fix: AgentOutput, mechanical: { [key: string]: unknown }): { [key: string]: unknown } {
+  const allowedFix = Object.hasOwn(FAILURE_TAXONOMY, cls) ? FAILURE_TAXONOMY[cls as keyof typeof FAILURE_TAXONOMY].fix : FAILURE_TAXONOMY.unknown.fix;
+  return { failure_class: cls, allowedFix, analysis: fix.analysis, changes: fix.changes ?? {}, description: fix.description ?? "", mechanicalChanges: mechanical };
+}
+
+/**
+ * The mechanical config changes the taxonomy prescribes for a non-OOM class
+ * (timeout: a longer timeout; divergence: a tenth of the learning rate), split
+ * into the new timeout and the training-config changes.
+ */
+export function mechanicalFix(
+  cls: FailureClass,
+  config: { [key: string]: unknown },
+  timeoutHours: number | null,
+): { timeoutHours: number | null; training: { [key: string]: unknown } } {
+  if (cls === "oom" || cls === "unknown") return { timeoutHours: null, training: {} };
+  const input = { ...config, timeoutHours: timeoutHours ?? undefined };
+  const plan = planFailureFix(cls, { rung: 0, attempts: 0 }, input);
+  if (plan.action !== "retry") return { timeoutHours: null, training: {} };
+  const training: { [key: string]: unknown } = {};
+  let timeout: number | null = null;
+  for (const [key, value] of Object.entries(plan.changes)) {
+    if (key === "timeoutHours") timeout = positiveNumber(value);
+    else training[key] = value;
+  }
+  return { timeoutHours: timeout, training };
 }

@@ -2,9 +2,8 @@
 // (compiler/pipeline.ts), so the runtime never imports the compiler. Types only:
 // this file compiles to nothing the inliner has to keep.
 import type { Ledger } from "../core/ledger.js";
-import type { OomState } from "../core/oom.js";
 import type { RepetitionParams } from "../core/repetition.js";
-import type { ScopeBaseline } from "../core/scope.js";
+import type { ProtectedKeyTable, ScopeBaseline } from "../core/scope.js";
 
 /** A JSON Schema object. */
 export type DriverSchema = { [key: string]: unknown };
@@ -40,7 +39,8 @@ export interface DriverContract {
   maxIterations: number;
   maxRetries: number;
   repetition: RepetitionParams;
-  costCapUsd: number;
+  /** The spend cap; null when the spec declared no budget (then only the user's `cost_cap_usd` sets one). */
+  costCapUsd: number | null;
 }
 
 /** The part of a `Pipeline` the driver reads. */
@@ -49,6 +49,14 @@ export interface DriverPipeline {
   params: DriverParam[];
   contract: DriverContract;
   steps: DriverStep[];
+  /**
+   * The keys the scope guard protects: canonical key → its aliases (config
+   * keys or flags that mean it). `{}` protects only what `startRun` freezes
+   * from the user's args (each declared param by its own name).
+   */
+  protectedKeys?: ProtectedKeyTable;
+  /** Prefixes removed from protected values before comparison (see `normalizeScopeValue`). */
+  scopeStripPrefixes?: string[];
 }
 
 /** Options of one `agent()` call. */
@@ -93,7 +101,7 @@ export interface RunEvent {
   detail: string;
 }
 
-/** Hardware and timeout sized from the verified model. */
+/** Hardware and timeout sized from the verified resources. */
 export interface RunSizing {
   flavor: string;
   timeoutHours: number;
@@ -101,7 +109,7 @@ export interface RunSizing {
   footprintGb: number;
 }
 
-/** The job as the checklist step described it and the submit invariant accepted it. */
+/** The job as the readiness step described it and the submit invariant accepted it. */
 export interface JobPlan {
   code: { kind: "inline" | "url" | "path" | "repo"; value: string } | null;
   timeout_hours: number | string;
@@ -118,11 +126,26 @@ export interface RunArgs {
   [name: string]: unknown;
 }
 
+/** Soft review issues a critic raised on a step that passed, shown to later steps. */
+export interface RunNote {
+  step: string;
+  critic: string;
+  issues: unknown[];
+}
+
+/** A recovery ladder's position: the rung reached and the attempts made on it. */
+export interface RunLadder {
+  rung: number;
+  attempts: number;
+}
+
 /** The whole run state: plain JSON data, replaced (never mutated) by every driver function. */
 export interface RunState {
   args: RunArgs;
   mode: "autonomous" | "interactive";
-  costCapUsd: number;
+  /** The spend cap in USD, or null when neither the user nor the pipeline set one. */
+  costCapUsd: number | null;
+  /** The frozen values the scope guard protects (the user's params, then the intake's report). */
   baseline: ScopeBaseline | null;
   ledger: Ledger;
   /** Output of each step that finished, by step id. */
@@ -131,12 +154,16 @@ export interface RunState {
   feedback: { [stepId: string]: unknown };
   /** How many times each step has started (a critic re-runs the step it reviews). */
   attempts: { [stepId: string]: number };
-  /** OOM ladder position, carried across attempts and steps. */
-  oom: OomState;
-  /** Training-config changes the driver imposed (OOM ladder, alert policy, mechanical fixes). */
+  /** Recovery-ladder position, carried across attempts and steps. */
+  ladder: RunLadder;
+  /** Config changes the driver imposed (recovery ladder, alert policy, mechanical fixes). */
   overrides: { [key: string]: unknown };
-  /** The training config the workers last reported. */
-  trainingConfig: { [key: string]: unknown };
+  /** The work config the workers last reported. */
+  workConfig: { [key: string]: unknown };
+  /** The task class the intake chose (`config.classes`), or null. */
+  taskClass: string | null;
+  /** Soft review notes, shown to the agents of later steps. */
+  notes: RunNote[];
   /** Failure and poll signatures for the repetition guard (the last window only). */
   signatures: string[];
   /** Agent calls made so far (the iteration budget). */
@@ -148,7 +175,7 @@ export interface RunState {
   events: RunEvent[];
 }
 
-/** The workflow's return value. */
+/** The workflow's return value. `completed` also covers a run that ended early with an answer or at a branch end. */
 export interface RunResult {
   status: "completed" | "stopped";
   stoppedReason: string;
@@ -157,8 +184,34 @@ export interface RunResult {
   data: unknown;
   workflow: string;
   iterations: number;
-  spend: { capUsd: number; committedUsd: number; reserved: { [key: string]: number }; settled: { [key: string]: number } };
+  taskClass: string | null;
+  notes: RunNote[];
+  spend: { capUsd: number | null; committedUsd: number; reserved: { [key: string]: number }; settled: { [key: string]: number } };
   outputs: { [stepId: string]: unknown };
   artifacts: unknown[];
   events: RunEvent[];
+}
+
+/** The driver function of one step kind. */
+export type StepDriver = (wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState) => Promise<RunState>;
+
+/**
+ * One agent slot of a step kind. A slot takes the agents whose `role`
+ * matches, in order: with two `worker` slots the first worker is the
+ * `worker` and the second the `fixer`. `many` slots take every agent of the
+ * role; `optional` slots may be missing.
+ */
+export interface StepSlot {
+  slot: string;
+  role: string;
+  many: boolean;
+  optional: boolean;
+}
+
+/** One entry of the step-kind registry: its agent slots, the guards its driver runs, the stops it can produce, its driver. */
+export interface StepKindEntry {
+  slots: StepSlot[];
+  guards: string[];
+  stops: string[];
+  run: StepDriver;
 }

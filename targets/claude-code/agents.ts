@@ -158,17 +158,11 @@ function startsWithId(text: string, id: string): boolean {
   return id !== "" && trimmed.startsWith(id) && !/^[A-Za-z0-9_]/.test(trimmed.slice(id.length));
 }
 
-/** Rules every agent of this kind gets from the profile, not from the spec. */
+/** Rules the profile adds to every read-only agent, and to every agent that can run commands. */
 function fixedRules(profile: Profile, agent: AgentSpec): string[] {
   const rules: string[] = [];
-  if (agent.readOnly) rules.push("You are read-only: never create, change or delete files, and never run commands.");
-  if (agent.tools.some((tool) => toolBase(tool) === "Bash")) {
-    const { flavorFlag, timeoutFlag } = profile.jobs;
-    rules.push(
-      `Every billable job you submit needs ${inlineCode(flavorFlag)} and ${inlineCode(timeoutFlag)} sized to the work; ` +
-        "a spend guard blocks jobs over the cost cap, jobs without a timeout and every scheduled job.",
-    );
-  }
+  if (agent.readOnly) rules.push(profile.agentRules.readOnly);
+  if (profile.agentRules.commands && agent.tools.some((tool) => toolBase(tool) === "Bash")) rules.push(profile.agentRules.commands);
   return rules;
 }
 

@@ -29,6 +29,14 @@ export interface GuardConfig {
   defaultFlavor: string;
 }
 
+/**
+ * Whether the target emits the spend guard: only for a profile with billable job commands and a
+ * pipeline with a cost cap. A spec that spends nothing gets no hook.
+ */
+export function needsSpendHook(ctx: EmitContext): boolean {
+  return ctx.profile.jobs !== undefined && ctx.pipeline.contract.costCapUsd !== null;
+}
+
 /** Where the hook goes; the name is checked kebab-case. */
 export function hookPath(name: string): string {
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name)) throw new Error(`pipeline name \`${name}\` is not kebab-case`);
@@ -38,6 +46,7 @@ export function hookPath(name: string): string {
 /** The guard's configuration from the pipeline's contract and the profile's job commands. */
 export function guardConfig(ctx: EmitContext): GuardConfig {
   const { jobs } = ctx.profile;
+  if (!jobs || ctx.pipeline.contract.costCapUsd === null) throw new Error("the spend guard needs the profile's job commands and a cost cap");
   const config: GuardConfig = {
     costCapUsd: ctx.pipeline.contract.costCapUsd,
     capEnv: COST_CAP_ENV,

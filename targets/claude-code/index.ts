@@ -1,9 +1,9 @@
 import { agentFiles, validateAgents, verifyAgentFiles } from "./agents.js";
-import { hookFile } from "./hook.js";
+import { hookFile, needsSpendHook } from "./hook.js";
 import { manifestFile } from "./manifest.js";
 import { settingsFile } from "./settings.js";
 import { quickCheckWorkflow } from "./validate-workflow.js";
-import { emitWorkflow, RUNTIME_END, RUNTIME_START } from "./workflow.js";
+import { emitWorkflow, RUNTIME_END, RUNTIME_START, WORKFLOW_ROOTS } from "./workflow.js";
 import { checkOutputFiles, type EmitContext, type OutputFile, type Target, type TargetProblem } from "../target.js";
 
 /**
@@ -27,11 +27,12 @@ export const claudeCode: Target = {
   name: "claude-code",
   validate: validateAgents,
   emit(ctx: EmitContext): OutputFile[] {
+    const kinds = [...new Set(ctx.pipeline.steps.map((step) => step.kind))].sort();
     const files: OutputFile[] = [
-      emitWorkflow({ pipeline: ctx.pipeline, provenance: ctx.provenance, runtime: ctx.inlineRuntime(["core", "workflow"]) }),
+      emitWorkflow({ pipeline: ctx.pipeline, provenance: ctx.provenance, runtime: ctx.inlineRuntime(["core", "workflow"], { roots: [...WORKFLOW_ROOTS], kinds }) }),
       ...agentFiles(ctx),
       settingsFile(ctx),
-      hookFile(ctx),
+      ...(needsSpendHook(ctx) ? [hookFile(ctx)] : []),
     ];
     return [...files, manifestFile(ctx, files)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   },

@@ -37,6 +37,7 @@ export function manifestObject(ctx: EmitContext, otherFiles: OutputFile[]): { [k
     })),
     omitted: pipeline.omitted,
     enforcement: pipeline.enforcement,
+    accounting: pipeline.accounting,
     files,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { stableJson } from "../../compiler/json.js";
 import type { EmitContext, OutputFile } from "../target.js";
-import { hookPath } from "./hook.js";
+import { hookPath, needsSpendHook } from "./hook.js";
 
 export const SETTINGS_PATH = ".claude/settings.json";
 export const SETTINGS_SCHEMA = "https://json.schemastore.org/claude-code-settings.json";
@@ -13,8 +13,8 @@ export const SETTINGS_SCHEMA = "https://json.schemastore.org/claude-code-setting
 /** Seconds Claude Code waits for the guard; it only reads stdin and one small file. */
 export const HOOK_TIMEOUT_SECONDS = 30;
 
-/** Files agents must not edit: secrets, the spend ledger and the guard itself. */
-export const PROTECTED_PATHS = ["./.env", "./.specc/spend.json", "./.claude/hooks/**", "./.claude/settings.json"];
+/** Files agents must not edit: secrets, specc's ledgers and manifests, the hooks and the settings. */
+export const PROTECTED_PATHS = ["./.env", "./.specc/**", "./.claude/hooks/**", "./.claude/settings.json"];
 
 /** The settings file. Throws when an agent uses a skill the profile does not know (a realization bug). */
 export function settingsFile(ctx: EmitContext): OutputFile {
@@ -37,9 +37,7 @@ export function settingsObject(ctx: EmitContext): { [key: string]: unknown } {
     },
     extraKnownMarketplaces: marketplacesFor(ctx, plugins),
     enabledPlugins: Object.fromEntries(plugins.map((plugin) => [plugin, true])),
-    hooks: {
-      PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: hookCommand(ctx.pipeline.name), timeout: HOOK_TIMEOUT_SECONDS }] }],
-    },
+    ...(needsSpendHook(ctx) ? { hooks: { PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: hookCommand(ctx.pipeline.name), timeout: HOOK_TIMEOUT_SECONDS }] }] } } : {}),
   };
 }
 

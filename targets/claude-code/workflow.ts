@@ -5,6 +5,9 @@ import type { Pipeline, Step } from "../../compiler/pipeline.js";
 export const RUNTIME_START = "// ---- specc runtime: inlined from runtime/ (one source, see package specc/runtime) ----";
 export const RUNTIME_END = "// ---- end of specc runtime ----";
 
+/** The runtime functions the script's own code calls: everything else is kept only if they reach it. */
+export const WORKFLOW_ROOTS = ["startRun", "runStep", "finishRun"] as const;
+
 export interface WorkflowInput {
   pipeline: Pipeline;
   provenance: { source: string; sha256: string; specc: string };
@@ -27,6 +30,8 @@ export function scriptPipeline(pipeline: Pipeline): object {
     params: pipeline.params,
     contract: pipeline.contract,
     protectedKeys: pipeline.protectedKeys,
+    scopeStripPrefixes: pipeline.scopeStripPrefixes,
+    taskClasses: pipeline.taskClasses,
     steps: pipeline.steps.map((step) => ({
       id: step.id,
       index: step.index,

@@ -38,9 +38,9 @@ export function expectationOf(spec: string): Expectation {
 
 /** The resolved contract, flattened to the names the expectations use. */
 export function contractNumbers(ir: SpecIR): Record<string, number> {
-  const c = resolveContract(ir);
+  const c = resolveContract(ir, { billable: true });
   return {
-    costCapUsd: c.costCapUsd,
+    costCapUsd: c.costCapUsd ?? Number.NaN,
     maxIterations: c.maxIterations,
     maxRetries: c.maxRetries,
     window: c.repetition.window,

@@ -1,4 +1,23 @@
 import type { Pipeline, Step } from "../../compiler/pipeline.js";
+import { STEP_KINDS } from "../../runtime/workflow/kinds.js";
+import { PROMPT_CONTEXT_MARKER, finishRun, runStep, startRun, type DriverPipeline, type RunState, type WorkflowApi } from "../../runtime/workflow/index.js";
+
+/**
+ * The machine-learning protected keys and their aliases: a test fixture (the
+ * compiler takes the real table from profile data; the runtime knows none).
+ */
+export const ML_PROTECTED_KEYS: { [canonical: string]: string[] } = {
+  method: ["method", "training_method", "approach", "peft", "use_peft", "tuning_method", "finetuning_method"],
+  model: ["model", "model_name", "model_id", "base_model", "model_name_or_path", "base_model_name_or_path"],
+  dataset: ["dataset", "dataset_name", "dataset_id", "train_dataset", "dataset_name_or_path"],
+  sequence_length: [
+    "sequence_length", "max_seq_length", "max_length", "max_seq_len", "seq_len", "seq_length",
+    "max_source_length", "block_size", "context_length", "max_sequence_length",
+  ],
+};
+
+/** URL roots the machine-learning fixture strips from protected values. */
+export const ML_STRIP_PREFIXES = ["https://huggingface.co/datasets/", "https://huggingface.co/"];
 
 /** What an agent call looked like, for assertions. */
 export interface AgentCall {
@@ -48,18 +67,35 @@ export async function runWorkflow(source: string, pipeline: Pipeline, options: {
   return { result, phases, logs, calls };
 }
 
-/** The driver's slot of an agent: job agents are submitter, monitor, fixer; smoke/preflight worker, fixer. */
-function slotOf(step: Step, role: string, index: number): string {
-  if (step.kind === "job") return ["submitter", "monitor", "fixer"][index];
-  if ((step.kind === "smoke" || step.kind === "preflight") && index === 1) return "fixer";
-  return role;
+/**
+ * The driver's slot of an agent, from the registry: the n-th agent of a role
+ * fills the n-th slot of that role (a `many` slot takes them all).
+ */
+export function slotOf(step: Pick<Step, "kind" | "agents">, role: string, index: number): string {
+  const table = STEP_KINDS as unknown as { [kind: string]: { slots: { slot: string; role: string; many: boolean }[] } };
+  const slots = Object.hasOwn(table, step.kind) ? table[step.kind].slots.filter((entry) => entry.role === role) : [];
+  if (slots.length === 0) return role;
+  if (slots[0].many) return slots[0].slot;
+  const position = step.agents.slice(0, index).filter((agent) => agent.role === role).length;
+  return position < slots.length ? slots[position].slot : role;
 }
 
 /** A canned answer for every agent that lets the ml-research pipeline reach its happy end. */
 export const happy: Answer = (_call, { step, slot }) => {
   switch (`${step.kind}/${slot}`) {
-    case "intake/worker":
-      return { summary: "Fine-tune with LoRA", task_type: "fine-tune", baseline: { method: "lora", model: "Qwen/Qwen2-0.5B", dataset: "trl-lib/Capybara", sequence_length: 2048 }, plan: ["research", "train"], needs_clarification: false, question: "" };
+    case "intake/worker": {
+      const classes = Array.isArray(step.config.classes) ? (step.config.classes as string[]) : [];
+      const taskClass = classes.includes("training") ? "training" : classes.find((name) => name !== "trivial") ?? null;
+      return {
+        summary: "Fine-tune with LoRA",
+        baseline: { method: "lora", model: "Qwen/Qwen2-0.5B", dataset: "trl-lib/Capybara", sequence_length: 2048 },
+        plan: ["research", "train"],
+        needs_clarification: false,
+        question: "",
+        task_class: taskClass,
+        answer: null,
+      };
+    }
     case "fanout/finder":
       return { findings: [{ title: "LoRA", url: "https://arxiv.org/abs/2106.09685", summary: "low-rank adapters" }], notes: "" };
     case "fanout/synthesis":
@@ -73,11 +109,17 @@ export const happy: Answer = (_call, { step, slot }) => {
       return { status: "done", summary: "done", outputs: {}, evidence: ["log"] };
     case "smoke/worker":
       return { passed: true, command: "python train.py --max-steps 2", log_tail: "ok", summary: "passed" };
+    case "check/worker":
+      return { passed: true, command_or_method: "ran the check", evidence: "the check's output", summary: "passed" };
+    case "check/fixer":
+      return { analysis: "what went wrong", changes: {}, description: "the fix" };
     case "preflight/worker":
       return { job_id: "pre-1", status: "completed", log_tail: "ok", cost_usd: 0.05, flavor: "t4-small", config: { per_device_train_batch_size: 8, gradient_accumulation_steps: 8, gradient_checkpointing: false } };
     case "checklist/worker":
+      return { items: ((step.config.items as string[]) ?? []).map((item) => ({ item, satisfied: true, evidence: "checked" })) };
+    case "readiness/worker":
       return {
-        items: (step.config.items as string[]).map((item) => ({ item, satisfied: true, evidence: "checked" })),
+        items: ((step.config.items as string[]) ?? []).map((item) => ({ item, satisfied: true, evidence: "checked" })),
         job: { code: { kind: "url", value: "https://huggingface.co/datasets/alice/scripts/resolve/main/train.py" }, timeout_hours: 4, work: "training", monitoring: { kind: "trackio", target: "alice/trackio" }, persistence: { destination: "alice/qwen2-0.5b-capybara-lora" }, flavor: "l40sx1" },
       };
     case "job/submitter":
@@ -99,4 +141,74 @@ export function withOverride(override: (call: AgentCall, info: Parameters<Answer
     const answer = override(call, info);
     return answer === undefined ? happy(call, info) : answer;
   };
+}
+
+// ------------------------------------------------ driving the runtime directly
+
+/** One agent call a driver stand-in saw, with the context JSON parsed back out of the prompt. */
+export interface DriverCall {
+  agentType: string;
+  prompt: string;
+  options: { label: string; phase: string; schema: unknown; agentType: string };
+  context: any;
+  n: number;
+}
+
+/** A canned answer: a value, or a function of the call (arrays give successive calls' answers; the last repeats). */
+export type DriverAnswer = unknown | ((call: DriverCall) => unknown);
+
+/** A stand-in for the workflow globals of the driver: canned answers by agent type. */
+export function makeWf(answers: Record<string, DriverAnswer | DriverAnswer[]>) {
+  const calls: DriverCall[] = [];
+  const logs: string[] = [];
+  const counts: Record<string, number> = {};
+  let batches = 0;
+  const wf: WorkflowApi = {
+    async agent(prompt, options) {
+      const n = (counts[options.agentType] = (counts[options.agentType] ?? 0) + 1);
+      const at = prompt.indexOf(PROMPT_CONTEXT_MARKER);
+      const context = JSON.parse(prompt.slice(at + PROMPT_CONTEXT_MARKER.length));
+      const call: DriverCall = { agentType: options.agentType, prompt, options, context, n };
+      calls.push(call);
+      const entry = answers[options.agentType];
+      const answer = Array.isArray(entry) ? entry[Math.min(n - 1, entry.length - 1)] : entry;
+      const value = typeof answer === "function" ? (answer as (call: DriverCall) => unknown)(call) : answer;
+      return value === undefined ? null : structuredClone(value);
+    },
+    async parallel(thunks) {
+      batches++;
+      return Promise.all(thunks.map((thunk) => thunk().catch(() => null)));
+    },
+    log(message) {
+      logs.push(message);
+    },
+  };
+  return { wf, calls, logs, batches: () => batches, of: (type: string) => calls.filter((call) => call.agentType === type) };
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Run a pipeline exactly as the generated script does (start, each step in
+ * order until a stop, finish), with the pipeline and every run state frozen
+ * (the driver must never mutate its inputs).
+ */
+export async function driveRun(pipeline: DriverPipeline, args: unknown, answers: Record<string, DriverAnswer | DriverAnswer[]>) {
+  const stand = makeWf(answers);
+  deepFreeze(pipeline);
+  let run: RunState = deepFreeze(startRun(pipeline, args));
+  if (!run.stop) {
+    for (const current of pipeline.steps) {
+      run = deepFreeze(await runStep(stand.wf, pipeline, current, run));
+      if (run.stop) break;
+    }
+  }
+  const result = finishRun(pipeline, run);
+  return { ...stand, run, result };
 }

@@ -154,10 +154,11 @@ const ALERT_POLICY = {
 const ALERT_DEFAULT_WEIGHT_DECAY = 0.01;
 /**
  * Respond to a training alert by scaling the one hyperparameter it justifies.
- * The result is checked against the scope guard, so a policy edit that named
- * a protected key would yield no changes.
+ * The result is checked against the scope guard with the protected `keys`
+ * (the pipeline's table; none by default), so a policy edit that named a
+ * protected key would yield no changes.
  */
-function applyAlertPolicy(alert, config) {
+function applyAlertPolicy(alert, config, keys = {}) {
     if (!Object.hasOwn(ALERT_POLICY, alert.kind))
         return { changes: {}, reason: "unknown alert `" + alert.kind + "`" };
     const { key, factor } = ALERT_POLICY[alert.kind];
@@ -168,7 +169,7 @@ function applyAlertPolicy(alert, config) {
     const unsetDecay = key === "weight_decay" && (!known || current === 0);
     const scaled = unsetDecay ? ALERT_DEFAULT_WEIGHT_DECAY : Number((current * factor).toPrecision(12));
     const changes = { [key]: scaled };
-    const scope = checkScopeChange(freezeBaseline(config), { ...config, ...changes });
+    const scope = checkScopeChange(freezeBaseline(config, keys), { ...config, ...changes }, { keys });
     if (scope.verdict !== "ok")
         return { changes: {}, reason: scope.reason };
     return { changes, reason: alert.kind + ": " + key + " " + String(current ?? "unset") + " -> " + scaled };
@@ -600,113 +601,141 @@ function checkMalformed(streak, params = {}) {
     return { action: "ok" };
 }
 // runtime/core/scope.ts
-// Scope-change guard: the user's method, model, dataset and sequence length
-// are frozen at the start, and no automatic fix may change them.
-/** Canonical protected keys and the names (config keys or CLI flags) that mean them. */
-const PROTECTED_KEYS = {
-    method: ["method", "training_method", "approach", "peft", "use_peft", "tuning_method", "finetuning_method"],
-    model: ["model", "model_name", "model_id", "base_model", "model_name_or_path", "base_model_name_or_path"],
-    dataset: ["dataset", "dataset_name", "dataset_id", "train_dataset", "dataset_name_or_path"],
-    sequence_length: [
-        "sequence_length", "max_seq_length", "max_length", "max_seq_len", "seq_len", "seq_length",
-        "max_source_length", "block_size", "context_length", "max_sequence_length",
-    ],
-};
+// Scope-change guard: the values the user set are frozen at the start, and no
+// automatic fix may change them. Which keys are protected is data: a table of
+// canonical keys and the names (config keys or CLI flags) that mean them,
+// supplied by the pipeline, so the guard itself knows no domain vocabulary.
+/** A name as snake case: `--max-items`, `maxItems` and `config.max_items` are all `max_items`. */
+function scopeSnake(name) {
+    const leaf = String(name).trim().replace(/^-+/, "").split(".").pop() ?? "";
+    return leaf.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[-\s]+/g, "_");
+}
 /**
- * Map a config key or CLI flag (`--max-length`, `maxSeqLength`,
- * `training.max_seq_length`) to its canonical protected key, or null.
+ * Map a config key or CLI flag (`--max-items`, `maxItems`,
+ * `config.max_items`) to its canonical key in `keys`, or null. Names
+ * and aliases are compared in snake case; a canonical key is its own alias.
  */
-function canonicalProtectedKey(name) {
-    const leaf = name.trim().replace(/^-+/, "").split(".").pop() ?? "";
-    const snake = leaf.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[-\s]+/g, "_");
-    for (const key of Object.keys(PROTECTED_KEYS)) {
-        if (PROTECTED_KEYS[key].includes(snake))
+function canonicalProtectedKey(name, keys) {
+    const snake = scopeSnake(name);
+    const table = scopeTable(keys);
+    if (snake === "")
+        return null;
+    for (const key of Object.keys(table)) {
+        if (scopeSnake(key) === snake)
+            return key;
+        const aliases = Array.isArray(table[key]) ? table[key] : [];
+        if (aliases.some((alias) => typeof alias === "string" && scopeSnake(alias) === snake))
             return key;
     }
     return null;
 }
-/** Normalize a protected value so `"SFT"`/`"sft"` and `1024`/`"1024"` compare equal. */
-function normalizeScopeValue(value) {
-    const text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
-    return text
-        .trim()
-        .toLowerCase()
-        .replace(/^https?:\/\/huggingface\.co\/(datasets\/)?/, "")
-        .replace(/\/+$/, "");
+/**
+ * Normalize a protected value so `"ABC"`/`"abc"` and `1024`/`"1024"` compare
+ * equal: trimmed, lowercased, trailing slashes removed, and the longest
+ * matching `stripPrefixes` entry removed from the front.
+ */
+function normalizeScopeValue(value, stripPrefixes = []) {
+    let text = (typeof value === "string" ? value : JSON.stringify(value) ?? "").trim().toLowerCase();
+    const prefixes = (Array.isArray(stripPrefixes) ? stripPrefixes : [])
+        .filter((prefix) => typeof prefix === "string" && prefix !== "")
+        .map((prefix) => prefix.trim().toLowerCase())
+        .sort((a, b) => b.length - a.length);
+    const prefix = prefixes.find((candidate) => candidate !== "" && text.startsWith(candidate));
+    if (prefix !== undefined)
+        text = text.slice(prefix.length);
+    return text.replace(/\/+$/, "");
 }
 /**
  * Collect every protected value in a config: object keys at any depth, and
  * `--flag value` / `--flag=value` pairs inside argv arrays or command strings.
  */
-function extractProtectedValues(input) {
+function extractProtectedValues(input, keys, options = {}) {
     const found = [];
-    scopeCollect(input, found, 0);
+    scopeCollect(input, { keys: scopeTable(keys), prefixes: options.stripPrefixes ?? [] }, found, 0);
     return found;
 }
+/** A usable key table (anything else protects nothing). */
+function scopeTable(keys) {
+    return keys !== null && typeof keys === "object" && !Array.isArray(keys) ? keys : {};
+}
 /** Walk `input`, appending protected values; depth-bounded so odd input cannot recurse forever. */
-function scopeCollect(input, found, depth) {
+function scopeCollect(input, lookup, found, depth) {
     if (depth > 8 || input === null || input === undefined)
         return;
     if (typeof input === "string")
-        return scopeCollectFlags(input.split(/\s+/), found);
+        return scopeCollectFlags(input.split(/\s+/), lookup, found);
     if (Array.isArray(input)) {
         if (input.every((item) => typeof item === "string"))
-            scopeCollectFlags(input.join(" ").split(/\s+/), found);
+            scopeCollectFlags(input.join(" ").split(/\s+/), lookup, found);
         else
             for (const item of input)
-                scopeCollect(item, found, depth + 1);
+                scopeCollect(item, lookup, found, depth + 1);
         return;
     }
     if (typeof input !== "object")
         return;
     for (const [name, value] of Object.entries(input)) {
-        const key = canonicalProtectedKey(name);
+        const key = canonicalProtectedKey(name, lookup.keys);
         const scalar = value === null || typeof value !== "object";
         if (key && scalar && value !== undefined && value !== null)
-            found.push({ key, value: normalizeScopeValue(value) });
+            found.push({ key, value: normalizeScopeValue(value, lookup.prefixes) });
         else
-            scopeCollect(value, found, depth + 1);
+            scopeCollect(value, lookup, found, depth + 1);
     }
 }
 /** Read `--flag value` and `--flag=value` pairs from argv tokens. */
-function scopeCollectFlags(tokens, found) {
+function scopeCollectFlags(tokens, lookup, found) {
     tokens.forEach((token, index) => {
         if (!token.startsWith("--"))
             return;
         const equals = token.indexOf("=");
         const flag = equals === -1 ? token : token.slice(0, equals);
-        const key = canonicalProtectedKey(flag);
+        const key = canonicalProtectedKey(flag, lookup.keys);
         const value = equals === -1 ? tokens[index + 1] : token.slice(equals + 1);
         if (key && value !== undefined && value !== "" && !value.startsWith("--")) {
-            found.push({ key, value: normalizeScopeValue(value) });
+            found.push({ key, value: normalizeScopeValue(value, lookup.prefixes) });
         }
     });
 }
 /**
  * Freeze the user's intent into a baseline of canonical keys and normalized
- * values. When the intent names a key twice, the first value wins.
+ * values, for the keys of `keys`. When the intent names a key twice, the
+ * first value wins.
  */
-function freezeBaseline(intent) {
+function freezeBaseline(intent, keys, options = {}) {
     const baseline = {};
-    for (const { key, value } of extractProtectedValues(intent)) {
-        if (baseline[key] === undefined)
+    for (const { key, value } of extractProtectedValues(intent, keys, options)) {
+        if (!Object.hasOwn(baseline, key))
             baseline[key] = value;
     }
     return Object.freeze(baseline);
 }
 /**
+ * The table a check uses: `keys`, plus every baseline key the table does not
+ * name, as its own only alias (a frozen value is always protected).
+ */
+function scopeKeysWithBaseline(baseline, keys) {
+    const table = { ...scopeTable(keys) };
+    for (const key of Object.keys(baseline ?? {})) {
+        if (canonicalProtectedKey(key, table) === null)
+            table[key] = [key];
+    }
+    return table;
+}
+/**
  * Compare a proposed config with the baseline. Any change to a protected key
- * is `stop-and-ask`, whatever the agent claims (`claimedApproval` is ignored
- * on purpose). Only `userApproval`, built from the user's args, can allow
- * it. Setting a key the baseline left unset is fine unless the proposal gives
- * it conflicting values.
+ * (a key of `options.keys`, or a key the baseline holds) is `stop-and-ask`,
+ * whatever the agent claims (`claimedApproval` is ignored on purpose). Only
+ * `userApproval`, built from the user's args, can allow it. Setting a key the
+ * baseline left unset is fine unless the proposal gives it conflicting values.
  */
 function checkScopeChange(baseline, proposed, options = {}, userApproval) {
-    const touched = scopeTouches(baseline, extractProtectedValues(proposed));
+    const keys = scopeKeysWithBaseline(baseline ?? {}, scopeTable(options.keys));
+    const touched = scopeTouches(baseline ?? {}, keys, extractProtectedValues(proposed, keys, options));
     const claimed = options.claimedApproval ? " (an agent's claimed approval does not count)" : "";
     if (touched.length === 0)
         return { verdict: "ok", touched, reason: "no protected key changes" };
-    const unapproved = touched.filter((touch) => !scopeApproves(userApproval, touch));
+    const unapproved = touched.filter((touch) => !scopeApproves(userApproval, touch, keys, options));
     if (unapproved.length === 0)
         return { verdict: "ok", touched, reason: "the user approved these changes" };
     const names = unapproved.map((touch) => touch.key).filter((key, index, all) => all.indexOf(key) === index).join(", ");
@@ -717,14 +746,14 @@ function checkScopeChange(baseline, proposed, options = {}, userApproval) {
     };
 }
 /** List each protected value that differs from the baseline, or all of a key's values when an unset key gets conflicting ones. */
-function scopeTouches(baseline, values) {
+function scopeTouches(baseline, keys, values) {
     const touched = [];
-    for (const key of Object.keys(PROTECTED_KEYS)) {
+    for (const key of Object.keys(keys)) {
         const distinct = values
             .filter((entry) => entry.key === key)
             .map((entry) => entry.value)
             .filter((value, index, all) => all.indexOf(value) === index);
-        const from = baseline[key];
+        const from = Object.hasOwn(baseline, key) ? baseline[key] : undefined;
         if (from !== undefined) {
             for (const to of distinct)
                 if (to !== from)
@@ -738,14 +767,14 @@ function scopeTouches(baseline, values) {
     return touched;
 }
 /** Whether a user approval record (and only a well-formed one) covers this change. */
-function scopeApproves(approval, touch) {
+function scopeApproves(approval, touch, keys, options) {
     if (!approval || approval.approvedBy !== "user" || !Array.isArray(approval.keys))
         return false;
-    const keys = approval.keys.map((name) => canonicalProtectedKey(name));
-    if (!keys.includes(touch.key))
+    const approved = approval.keys.map((name) => canonicalProtectedKey(name, keys));
+    if (!approved.includes(touch.key))
         return false;
-    const pinned = approval.values ? Object.entries(approval.values).find(([name]) => canonicalProtectedKey(name) === touch.key) : undefined;
-    return pinned === undefined || normalizeScopeValue(pinned[1]) === touch.to;
+    const pinned = approval.values ? Object.entries(approval.values).find(([name]) => canonicalProtectedKey(name, keys) === touch.key) : undefined;
+    return pinned === undefined || normalizeScopeValue(pinned[1], options.stripPrefixes ?? []) === touch.to;
 }
 // runtime/core/sizing.ts
 // Timeout and hardware sizing. The platform's 30-minute default timeout kills

@@ -4,13 +4,15 @@ export const meta = {
   whenToUse: "Run as /dataset-curation <topic> <target_repo>, or pass an object with topic, target_repo, license_allowlist, review_sample_size, cost_cap_usd. Stops with a machine-readable stoppedReason.",
   phases: [
     { title: "Source collection", detail: "intake step, adapted (Phase 1)" },
-    { title: "License and provenance audit", detail: "agent step, kept (Phase 2, R1, R2, R3)" },
-    { title: "Implement", detail: "agent step, adapted (Phase 3, P2, R3, R4, R5, R6, R7)" },
-    { title: "Code review", detail: "critic step, added (Phase 3, P2, R3, R4, R5, R6, R7)" },
-    { title: "CPU smoke test", detail: "smoke step, adapted (Phase 3, P2, R3, R4, R5, R6, R7)" },
-    { title: "GPU preflight", detail: "preflight step, added (Phase 3, P2, R3, R4, R5, R6, R7)" },
-    { title: "Quality sampling and human review", detail: "agent step, kept (Phase 4, R4, R8)" },
-    { title: "Publication", detail: "agent step, kept (Phase 5, R3, R4, R6, R9)" },
+    { title: "License and provenance audit", detail: "agent step, adapted (Phase 2)" },
+    { title: "Verify license and provenance audit", detail: "critic step, adapted (Phase 2)" },
+    { title: "Implement", detail: "agent step, adapted (Phase 3)" },
+    { title: "Code review", detail: "critic step, added (Phase 3)" },
+    { title: "CPU smoke test", detail: "smoke step, adapted (Phase 3)" },
+    { title: "Quality sampling and human review", detail: "agent step, adapted (Phase 4)" },
+    { title: "Approve quality sampling and human review", detail: "approval step, adapted (Phase 4)" },
+    { title: "Publication", detail: "agent step, adapted (Phase 5)" },
+    { title: "Publication checklist", detail: "checklist step, adapted (Phase 5)" },
     { title: "Final verification", detail: "completion step, added (D1, D2, D3, D4, D5)" },
   ],
 };
@@ -19,73 +21,6 @@ export const meta = {
 // Run in Claude Code as /dataset-curation <task>. Args: a string (the task) or an object with the params.
 
 // ---- specc runtime: inlined from runtime/ (one source, see package specc/runtime) ----
-// runtime/core/approval.ts
-// Approval classes and the autonomous-mode decision. Reads are free, billable
-// or destructive actions need approval, and recurring spend always needs a human.
-/** Flavors cheap enough that a sandbox on them needs no approval. */
-const FREE_SANDBOX_FLAVORS = ["cpu-basic"];
-/**
- * Classify an action. Scheduled (recurring) jobs are always human-gated;
- * reads and status checks are automatic; jobs, GPU sandboxes, uploads,
- * deletes and repo creation need approval. Unknown kinds fail closed.
- */
-function approvalClass(action) {
-    switch (action.kind) {
-        case "read":
-        case "status":
-            return "auto";
-        case "sandbox":
-            return typeof action.flavor === "string" && FREE_SANDBOX_FLAVORS.includes(action.flavor) ? "auto" : "approval-required";
-        case "job":
-        case "upload":
-        case "delete":
-        case "repo-create":
-            return "approval-required";
-        default:
-            return "always-human";
-    }
-}
-/**
- * Decide an approval. Interactive mode asks for everything not automatic.
- * Autonomous mode approves `approval-required` actions only by reserving
- * their estimate under the cap (carry the returned `ledger` forward); an
- * unknown estimate, a missing ledger or no room left asks a human. `always-human` is never automatic.
- */
-function decideApproval(request) {
-    const { cls, mode } = request;
-    if (cls === "auto")
-        return { decision: "approve", reason: "automatic: read-only or free action" };
-    if (cls === "always-human")
-        return { decision: "ask-human", reason: "recurring or unrecognized action: always needs a human" };
-    if (cls !== "approval-required")
-        return { decision: "deny", reason: "unknown approval class `" + String(cls) + "`" };
-    if (mode !== "autonomous")
-        return { decision: "ask-human", reason: "interactive mode: billable or destructive action" };
-    return approvalAutonomous(request);
-}
-/** Autonomous approval through the ledger: the reservation is the approval. */
-function approvalAutonomous(request) {
-    const { ledger } = request;
-    if (!ledger)
-        return { decision: "ask-human", reason: "no spend ledger: cannot cost-cap this action" };
-    const key = typeof request.key === "string" && request.key !== "" ? request.key : approvalFreeKey(ledger);
-    const result = reserve(ledger, { key, estimateUsd: request.estimateUsd });
-    if (result.ok)
-        return { decision: "approve", reason: "within the autonomous cost cap", ledger: result.ledger };
-    const reasons = {
-        "unknown-cost": "cost could not be estimated: failing closed",
-        "over-cap": "estimate exceeds the remaining autonomous cost cap",
-        "duplicate-key": "reservation key `" + key + "` is already in the ledger",
-    };
-    return { decision: "ask-human", reason: reasons[result.reason], ledger };
-}
-/** First `approval-N` key not yet in the ledger, so unnamed approvals still reserve distinctly. */
-function approvalFreeKey(ledger) {
-    let index = Object.keys(ledger.reserved).length + Object.keys(ledger.settled).length;
-    while (Object.hasOwn(ledger.reserved, "approval-" + index) || Object.hasOwn(ledger.settled, "approval-" + index))
-        index++;
-    return "approval-" + index;
-}
 // runtime/core/failures.ts
 // Failure taxonomy: each failure class has exactly one allowed minimal fix,
 // and none of them may change the user's scope. Also the training-alert policy.
@@ -120,68 +55,6 @@ const FAILURE_TAXONOMY = {
         scopeChange: true,
     },
 };
-/** Per-class retry budget for fixes other than the OOM ladder (which is bounded by its rungs). */
-const FAILURE_FIX_DEFAULTS = { maxAttempts: 3 };
-/**
- * Plan the fix for a classified failure. OOM goes to the ladder; divergence
- * and timeout get mechanical config changes; the other known classes get the
- * taxonomy fix for the agent to apply; unknown stops. `state.attempts` bounds
- * repeats of non-OOM fixes.
- */
-function planFailureFix(cls, state, config, options = {}) {
-    if (cls === "oom") {
-        const step = nextOomRung(state, config);
-        if (step.action === "stop")
-            return { action: "stop", cls, stoppedReason: step.stoppedReason, reason: step.reason, state: step.state };
-        return { action: "retry", cls, fix: FAILURE_TAXONOMY.oom.fix, changes: step.changes, state: step.state, rung: step.rung, step: step.step };
-    }
-    const entry = Object.hasOwn(FAILURE_TAXONOMY, cls) ? FAILURE_TAXONOMY[cls] : FAILURE_TAXONOMY.unknown;
-    if (entry.scopeChange)
-        return { action: "stop", cls, stoppedReason: "no-automatic-fix", reason: entry.fix, state };
-    const attempts = (state.attempts || 0) + 1;
-    if (attempts > (options.maxAttempts ?? FAILURE_FIX_DEFAULTS.maxAttempts)) {
-        return { action: "stop", cls, stoppedReason: "fix-attempts-exhausted", reason: "the " + cls + " fix did not work after repeated attempts; ask the user", state };
-    }
-    return { action: "retry", cls, fix: entry.fix, changes: failureChanges(cls, config), state: { rung: state.rung || 0, attempts } };
-}
-/** Mechanical config changes for classes whose fix is a number. */
-function failureChanges(cls, config) {
-    if (cls === "divergence")
-        return applyAlertPolicy({ kind: "diverged" }, config).changes;
-    if (cls === "timeout" && typeof config.timeoutHours === "number" && config.timeoutHours > 0) {
-        return { timeoutHours: Math.max(config.timeoutHours * 2, TIMEOUT_TIERS.trainingFloorHours) };
-    }
-    return {};
-}
-/** Hyperparameter change per training alert: the key it justifies and the factor. */
-const ALERT_POLICY = {
-    "diverged": { key: "learning_rate", factor: 0.1 },
-    "overfitting": { key: "weight_decay", factor: 10 },
-    "early-stopping": { key: "learning_rate", factor: 0.5 },
-};
-/** Weight decay used when overfitting strikes with none set (ten times zero is still zero). */
-const ALERT_DEFAULT_WEIGHT_DECAY = 0.01;
-/**
- * Respond to a training alert by scaling the one hyperparameter it justifies.
- * The result is checked against the scope guard, so a policy edit that named
- * a protected key would yield no changes.
- */
-function applyAlertPolicy(alert, config) {
-    if (!Object.hasOwn(ALERT_POLICY, alert.kind))
-        return { changes: {}, reason: "unknown alert `" + alert.kind + "`" };
-    const { key, factor } = ALERT_POLICY[alert.kind];
-    const current = config[key];
-    const known = typeof current === "number" && Number.isFinite(current);
-    if (!known && key !== "weight_decay")
-        return { changes: {}, reason: key + " is not set in the config, so it cannot be scaled" };
-    const unsetDecay = key === "weight_decay" && (!known || current === 0);
-    const scaled = unsetDecay ? ALERT_DEFAULT_WEIGHT_DECAY : Number((current * factor).toPrecision(12));
-    const changes = { [key]: scaled };
-    const scope = checkScopeChange(freezeBaseline(config), { ...config, ...changes });
-    if (scope.verdict !== "ok")
-        return { changes: {}, reason: scope.reason };
-    return { changes, reason: alert.kind + ": " + key + " " + String(current ?? "unset") + " -> " + scaled };
-}
 // runtime/core/hash.ts
 // Deterministic hashing for the inlined runtime core. Workflow scripts cannot
 // load a hashing library, so signatures and keys use a small pure hash instead.
@@ -248,38 +121,6 @@ function hashString(text, seed = 0) {
 // runtime/core/ledger.ts
 // Spend ledger for cost-capped autonomous approval. Amounts are summed in
 // integer micro-dollars so float drift can never let a reservation past the cap.
-/**
- * Static fallback prices in USD per hour (hub-docs `jobs-pricing.md`). Live
- * prices from `GET /api/jobs/hardware` should be passed in when available.
- */
-const HARDWARE_PRICES_USD_PER_HOUR = {
-    "cpu-basic": 0.01,
-    "cpu-upgrade": 0.03,
-    "cpu-xl": 1.0,
-    "cpu-performance": 1.9,
-    "t4-small": 0.4,
-    "t4-medium": 0.6,
-    "l4x1": 0.8,
-    "l4x4": 3.8,
-    "l40sx1": 1.8,
-    "l40sx4": 8.3,
-    "l40sx8": 23.5,
-    "a10g-small": 1.0,
-    "a10g-large": 1.5,
-    "a10g-largex2": 3.0,
-    "a10g-largex4": 5.0,
-    "a100-large": 2.5,
-    "a100x4": 10.0,
-    "a100x8": 20.0,
-    "h200": 5.0,
-    "h200x2": 10.0,
-    "h200x4": 20.0,
-    "h200x8": 40.0,
-    "rtx-pro-6000": 2.75,
-    "rtx-pro-6000x2": 5.5,
-    "rtx-pro-6000x4": 11.0,
-    "rtx-pro-6000x8": 22.0,
-};
 /** Convert USD to integer micro-dollars. */
 function ledgerMicros(usd) {
     return Math.round(usd * 1e6);
@@ -300,75 +141,6 @@ function createLedger(capUsd) {
 /** Money committed so far: settled actual costs plus open reservations, in USD. */
 function ledgerCommitted(ledger) {
     return (ledgerSumMicros(ledger.settled) + ledgerSumMicros(ledger.reserved)) / 1e6;
-}
-/** Room left under the cap in USD (never negative, even after an over-run). */
-function ledgerRemaining(ledger) {
-    const room = ledgerMicros(ledger.capUsd) - ledgerSumMicros(ledger.settled) - ledgerSumMicros(ledger.reserved);
-    return Math.max(0, room) / 1e6;
-}
-/**
- * Reserve `estimateUsd` under `key` if it fits under the cap. Unknown or
- * negative estimates fail closed; a key already reserved or settled is refused.
- */
-function reserve(ledger, item) {
-    return reserveBatch(ledger, [item]);
-}
-/**
- * Reserve several items all-or-nothing, so two actions approved together can
- * never jointly exceed the cap.
- */
-function reserveBatch(ledger, items) {
-    let room = ledgerMicros(ledger.capUsd) - ledgerSumMicros(ledger.settled) - ledgerSumMicros(ledger.reserved);
-    const reserved = { ...ledger.reserved };
-    for (const item of items) {
-        const taken = Object.hasOwn(reserved, item.key) || Object.hasOwn(ledger.settled, item.key);
-        if (taken)
-            return { ok: false, ledger, reason: "duplicate-key", key: item.key };
-        if (!ledgerKnownCost(item.estimateUsd))
-            return { ok: false, ledger, reason: "unknown-cost", key: item.key };
-        const micros = ledgerMicros(item.estimateUsd);
-        if (micros > room)
-            return { ok: false, ledger, reason: "over-cap", key: item.key };
-        room -= micros;
-        reserved[item.key] = micros / 1e6;
-    }
-    return { ok: true, ledger: { capUsd: ledger.capUsd, reserved, settled: { ...ledger.settled } } };
-}
-/**
- * Settle `key` at its actual cost, moving it out of the reservations. An
- * actual above the estimate is recorded as is (later reservations see less
- * room); an unknown actual settles at the reserved estimate. Spend under a
- * key that was never reserved is still recorded, and adds to an earlier
- * settlement under the same key.
- */
-function settle(ledger, key, actualUsd) {
-    const reserved = { ...ledger.reserved };
-    const estimate = Object.hasOwn(reserved, key) ? reserved[key] : 0;
-    delete reserved[key];
-    const actual = ledgerKnownCost(actualUsd) ? actualUsd : estimate;
-    const before = Object.hasOwn(ledger.settled, key) ? ledger.settled[key] : 0;
-    const settled = { ...ledger.settled, [key]: (ledgerMicros(before) + ledgerMicros(actual)) / 1e6 };
-    return { capUsd: ledger.capUsd, reserved, settled };
-}
-/** Drop a reservation whose action never ran (for example a refused submit). */
-function releaseReservation(ledger, key) {
-    const reserved = { ...ledger.reserved };
-    delete reserved[key];
-    return { capUsd: ledger.capUsd, reserved, settled: { ...ledger.settled } };
-}
-/**
- * Worst-case job cost: hourly price × timeout hours (billing stops earlier if
- * the job ends, never later). Unknown flavor or unusable timeout → null.
- */
-function estimateJobCost(job) {
-    const prices = job.prices ?? HARDWARE_PRICES_USD_PER_HOUR;
-    if (typeof job.flavor !== "string" || !Object.hasOwn(prices, job.flavor))
-        return null;
-    const price = prices[job.flavor];
-    const hours = job.timeoutHours;
-    if (!ledgerKnownCost(price) || !ledgerKnownCost(hours) || hours === 0)
-        return null;
-    return ledgerMicros(price * hours) / 1e6;
 }
 // runtime/core/oom.ts
 // Failure-log classification and the OOM recovery ladder. The ladder only
@@ -430,68 +202,6 @@ function classifyFailureLog(log) {
     if (FAILURE_WEAK_OOM_PATTERNS.some((pattern) => new RegExp(pattern, "im").test(text)))
         return "oom";
     return "unknown";
-}
-/** OOM recovery rungs, in the only allowed order. */
-const OOM_LADDER = ["halve-batch", "gradient-checkpointing", "larger-hardware"];
-/** Flavors to climb on rung 3; a move always goes to strictly more VRAM. */
-const OOM_FLAVOR_LADDER = ["t4-small", "l4x1", "a10g-large", "l40sx1", "a100-large", "a100x4", "a100x8"];
-/**
- * Pick the next OOM rung. Rungs never go back: halving repeats while the
- * batch is above 1, checkpointing is skipped when already on, and hardware
- * climbs the flavor ladder until nothing larger is left. Apply `changes` to
- * the config and carry `state` into the next call.
- */
-function nextOomRung(state, config, options = {}) {
-    const from = Math.max(1, Math.floor(state.rung) || 1);
-    const attempts = (state.attempts || 0) + 1;
-    for (let rung = from; rung <= OOM_LADDER.length; rung++) {
-        const changes = oomRungChanges(rung, config, options);
-        if (changes) {
-            const step = OOM_LADDER[rung - 1];
-            return { action: "retry", rung, step, changes, state: { rung, attempts }, reason: "OOM: " + step };
-        }
-    }
-    return {
-        action: "stop",
-        stoppedReason: "oom-ladder-exhausted",
-        reason: "OOM persists after smaller batches, gradient checkpointing and the largest hardware on the ladder; ask the user",
-        state: { rung: OOM_LADDER.length, attempts: state.attempts || 0 },
-    };
-}
-/** The changes one rung makes to this config, or null when the rung cannot help. */
-function oomRungChanges(rung, config, options) {
-    if (rung === 1)
-        return oomHalveBatch(config);
-    if (rung === 2)
-        return config.gradient_checkpointing === true ? null : { gradient_checkpointing: true };
-    const next = oomLargerFlavor(config.flavor, options.ladder ?? OOM_FLAVOR_LADDER, options.flavors ?? HARDWARE_FLAVORS);
-    return next ? { flavor: next } : null;
-}
-/**
- * Halve the per-device batch and scale gradient accumulation so the effective
- * batch is unchanged. An odd batch goes to its largest divisor at or below
- * half (6 → 3, 5 → 1), so the product stays exact.
- */
-function oomHalveBatch(config) {
-    const batch = config.per_device_train_batch_size;
-    if (typeof batch !== "number" || !Number.isInteger(batch) || batch <= 1)
-        return null;
-    let smaller = Math.floor(batch / 2);
-    while (batch % smaller !== 0)
-        smaller--;
-    const accumulation = config.gradient_accumulation_steps ?? 1;
-    return {
-        per_device_train_batch_size: smaller,
-        gradient_accumulation_steps: accumulation * (batch / smaller),
-    };
-}
-/** The first ladder flavor with strictly more VRAM than the current one; unknown or CPU flavors have none. */
-function oomLargerFlavor(current, ladder, flavors) {
-    if (typeof current !== "string" || !Object.hasOwn(flavors, current))
-        return null;
-    const vram = flavors[current].vramGb;
-    const next = ladder.find((name) => Object.hasOwn(flavors, name) && flavors[name].vramGb > vram);
-    return next ?? null;
 }
 // runtime/core/repetition.ts
 // Loop-control guards from ml-intern's agent loop: doom-loop detection,
@@ -581,141 +291,142 @@ function checkIterationBudget(counts, params = {}) {
     }
     return { ok: true };
 }
-/** The nudge injected when the agent stops calling tools with plan items left. */
-const CONTINUATION_INSTRUCTION = "[CONTINUATION GUARD] Your plan still has pending or in-progress items, but you made no tool call. Continue the work: make at least one tool call now, or mark the remaining items completed if they are done.";
-/**
- * Continuation guard. `noToolTurns` counts consecutive turns without a tool
- * call (reset by any tool call). With plan items left the agent is nudged up
- * to `maxRetries` times; a complete plan and no tool call means it is done.
- */
-function checkContinuation(turn, params = {}) {
-    const maxRetries = params.maxRetries ?? 2;
-    if (turn.noToolTurns <= 0)
-        return { action: "continue", reason: "the agent made a tool call" };
-    if (!turn.planIncomplete)
-        return { action: "stop", reason: "no tool call and the plan is complete" };
-    if (turn.noToolTurns <= maxRetries) {
-        return { action: "nudge", instruction: CONTINUATION_INSTRUCTION, reason: "no tool call with plan items left" };
-    }
-    return { action: "stop", reason: "continuation nudges exhausted with plan items left" };
-}
-/** The instruction injected after repeated malformed actions. */
-const MALFORMED_INSTRUCTION = "[MALFORMED ACTION GUARD] Your last actions had malformed arguments. Stop retrying the same call shape: send smaller arguments, or write large content with a shell heredoc (cat <<'EOF' > file) instead.";
-/** Malformed-action guard: after `maxStreak` malformed actions in a row, ask for a different call shape. */
-function checkMalformed(streak, params = {}) {
-    const maxStreak = params.maxStreak ?? 2;
-    if (streak >= maxStreak)
-        return { action: "switch-shape", instruction: MALFORMED_INSTRUCTION };
-    return { action: "ok" };
-}
 // runtime/core/scope.ts
-// Scope-change guard: the user's method, model, dataset and sequence length
-// are frozen at the start, and no automatic fix may change them.
-/** Canonical protected keys and the names (config keys or CLI flags) that mean them. */
-const PROTECTED_KEYS = {
-    method: ["method", "training_method", "approach", "peft", "use_peft", "tuning_method", "finetuning_method"],
-    model: ["model", "model_name", "model_id", "base_model", "model_name_or_path", "base_model_name_or_path"],
-    dataset: ["dataset", "dataset_name", "dataset_id", "train_dataset", "dataset_name_or_path"],
-    sequence_length: [
-        "sequence_length", "max_seq_length", "max_length", "max_seq_len", "seq_len", "seq_length",
-        "max_source_length", "block_size", "context_length", "max_sequence_length",
-    ],
-};
+// Scope-change guard: the values the user set are frozen at the start, and no
+// automatic fix may change them. Which keys are protected is data: a table of
+// canonical keys and the names (config keys or CLI flags) that mean them,
+// supplied by the pipeline, so the guard itself knows no domain vocabulary.
+/** A name as snake case: `--max-items`, `maxItems` and `config.max_items` are all `max_items`. */
+function scopeSnake(name) {
+    const leaf = String(name).trim().replace(/^-+/, "").split(".").pop() ?? "";
+    return leaf.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[-\s]+/g, "_");
+}
 /**
- * Map a config key or CLI flag (`--max-length`, `maxSeqLength`,
- * `training.max_seq_length`) to its canonical protected key, or null.
+ * Map a config key or CLI flag (`--max-items`, `maxItems`,
+ * `config.max_items`) to its canonical key in `keys`, or null. Names
+ * and aliases are compared in snake case; a canonical key is its own alias.
  */
-function canonicalProtectedKey(name) {
-    const leaf = name.trim().replace(/^-+/, "").split(".").pop() ?? "";
-    const snake = leaf.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[-\s]+/g, "_");
-    for (const key of Object.keys(PROTECTED_KEYS)) {
-        if (PROTECTED_KEYS[key].includes(snake))
+function canonicalProtectedKey(name, keys) {
+    const snake = scopeSnake(name);
+    const table = scopeTable(keys);
+    if (snake === "")
+        return null;
+    for (const key of Object.keys(table)) {
+        if (scopeSnake(key) === snake)
+            return key;
+        const aliases = Array.isArray(table[key]) ? table[key] : [];
+        if (aliases.some((alias) => typeof alias === "string" && scopeSnake(alias) === snake))
             return key;
     }
     return null;
 }
-/** Normalize a protected value so `"SFT"`/`"sft"` and `1024`/`"1024"` compare equal. */
-function normalizeScopeValue(value) {
-    const text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
-    return text
-        .trim()
-        .toLowerCase()
-        .replace(/^https?:\/\/huggingface\.co\/(datasets\/)?/, "")
-        .replace(/\/+$/, "");
+/**
+ * Normalize a protected value so `"ABC"`/`"abc"` and `1024`/`"1024"` compare
+ * equal: trimmed, lowercased, trailing slashes removed, and the longest
+ * matching `stripPrefixes` entry removed from the front.
+ */
+function normalizeScopeValue(value, stripPrefixes = []) {
+    let text = (typeof value === "string" ? value : JSON.stringify(value) ?? "").trim().toLowerCase();
+    const prefixes = (Array.isArray(stripPrefixes) ? stripPrefixes : [])
+        .filter((prefix) => typeof prefix === "string" && prefix !== "")
+        .map((prefix) => prefix.trim().toLowerCase())
+        .sort((a, b) => b.length - a.length);
+    const prefix = prefixes.find((candidate) => candidate !== "" && text.startsWith(candidate));
+    if (prefix !== undefined)
+        text = text.slice(prefix.length);
+    return text.replace(/\/+$/, "");
 }
 /**
  * Collect every protected value in a config: object keys at any depth, and
  * `--flag value` / `--flag=value` pairs inside argv arrays or command strings.
  */
-function extractProtectedValues(input) {
+function extractProtectedValues(input, keys, options = {}) {
     const found = [];
-    scopeCollect(input, found, 0);
+    scopeCollect(input, { keys: scopeTable(keys), prefixes: options.stripPrefixes ?? [] }, found, 0);
     return found;
 }
+/** A usable key table (anything else protects nothing). */
+function scopeTable(keys) {
+    return keys !== null && typeof keys === "object" && !Array.isArray(keys) ? keys : {};
+}
 /** Walk `input`, appending protected values; depth-bounded so odd input cannot recurse forever. */
-function scopeCollect(input, found, depth) {
+function scopeCollect(input, lookup, found, depth) {
     if (depth > 8 || input === null || input === undefined)
         return;
     if (typeof input === "string")
-        return scopeCollectFlags(input.split(/\s+/), found);
+        return scopeCollectFlags(input.split(/\s+/), lookup, found);
     if (Array.isArray(input)) {
         if (input.every((item) => typeof item === "string"))
-            scopeCollectFlags(input.join(" ").split(/\s+/), found);
+            scopeCollectFlags(input.join(" ").split(/\s+/), lookup, found);
         else
             for (const item of input)
-                scopeCollect(item, found, depth + 1);
+                scopeCollect(item, lookup, found, depth + 1);
         return;
     }
     if (typeof input !== "object")
         return;
     for (const [name, value] of Object.entries(input)) {
-        const key = canonicalProtectedKey(name);
+        const key = canonicalProtectedKey(name, lookup.keys);
         const scalar = value === null || typeof value !== "object";
         if (key && scalar && value !== undefined && value !== null)
-            found.push({ key, value: normalizeScopeValue(value) });
+            found.push({ key, value: normalizeScopeValue(value, lookup.prefixes) });
         else
-            scopeCollect(value, found, depth + 1);
+            scopeCollect(value, lookup, found, depth + 1);
     }
 }
 /** Read `--flag value` and `--flag=value` pairs from argv tokens. */
-function scopeCollectFlags(tokens, found) {
+function scopeCollectFlags(tokens, lookup, found) {
     tokens.forEach((token, index) => {
         if (!token.startsWith("--"))
             return;
         const equals = token.indexOf("=");
         const flag = equals === -1 ? token : token.slice(0, equals);
-        const key = canonicalProtectedKey(flag);
+        const key = canonicalProtectedKey(flag, lookup.keys);
         const value = equals === -1 ? tokens[index + 1] : token.slice(equals + 1);
         if (key && value !== undefined && value !== "" && !value.startsWith("--")) {
-            found.push({ key, value: normalizeScopeValue(value) });
+            found.push({ key, value: normalizeScopeValue(value, lookup.prefixes) });
         }
     });
 }
 /**
  * Freeze the user's intent into a baseline of canonical keys and normalized
- * values. When the intent names a key twice, the first value wins.
+ * values, for the keys of `keys`. When the intent names a key twice, the
+ * first value wins.
  */
-function freezeBaseline(intent) {
+function freezeBaseline(intent, keys, options = {}) {
     const baseline = {};
-    for (const { key, value } of extractProtectedValues(intent)) {
-        if (baseline[key] === undefined)
+    for (const { key, value } of extractProtectedValues(intent, keys, options)) {
+        if (!Object.hasOwn(baseline, key))
             baseline[key] = value;
     }
     return Object.freeze(baseline);
 }
 /**
+ * The table a check uses: `keys`, plus every baseline key the table does not
+ * name, as its own only alias (a frozen value is always protected).
+ */
+function scopeKeysWithBaseline(baseline, keys) {
+    const table = { ...scopeTable(keys) };
+    for (const key of Object.keys(baseline ?? {})) {
+        if (canonicalProtectedKey(key, table) === null)
+            table[key] = [key];
+    }
+    return table;
+}
+/**
  * Compare a proposed config with the baseline. Any change to a protected key
- * is `stop-and-ask`, whatever the agent claims (`claimedApproval` is ignored
- * on purpose). Only `userApproval`, built from the user's args, can allow
- * it. Setting a key the baseline left unset is fine unless the proposal gives
- * it conflicting values.
+ * (a key of `options.keys`, or a key the baseline holds) is `stop-and-ask`,
+ * whatever the agent claims (`claimedApproval` is ignored on purpose). Only
+ * `userApproval`, built from the user's args, can allow it. Setting a key the
+ * baseline left unset is fine unless the proposal gives it conflicting values.
  */
 function checkScopeChange(baseline, proposed, options = {}, userApproval) {
-    const touched = scopeTouches(baseline, extractProtectedValues(proposed));
+    const keys = scopeKeysWithBaseline(baseline ?? {}, scopeTable(options.keys));
+    const touched = scopeTouches(baseline ?? {}, keys, extractProtectedValues(proposed, keys, options));
     const claimed = options.claimedApproval ? " (an agent's claimed approval does not count)" : "";
     if (touched.length === 0)
         return { verdict: "ok", touched, reason: "no protected key changes" };
-    const unapproved = touched.filter((touch) => !scopeApproves(userApproval, touch));
+    const unapproved = touched.filter((touch) => !scopeApproves(userApproval, touch, keys, options));
     if (unapproved.length === 0)
         return { verdict: "ok", touched, reason: "the user approved these changes" };
     const names = unapproved.map((touch) => touch.key).filter((key, index, all) => all.indexOf(key) === index).join(", ");
@@ -726,14 +437,14 @@ function checkScopeChange(baseline, proposed, options = {}, userApproval) {
     };
 }
 /** List each protected value that differs from the baseline, or all of a key's values when an unset key gets conflicting ones. */
-function scopeTouches(baseline, values) {
+function scopeTouches(baseline, keys, values) {
     const touched = [];
-    for (const key of Object.keys(PROTECTED_KEYS)) {
+    for (const key of Object.keys(keys)) {
         const distinct = values
             .filter((entry) => entry.key === key)
             .map((entry) => entry.value)
             .filter((value, index, all) => all.indexOf(value) === index);
-        const from = baseline[key];
+        const from = Object.hasOwn(baseline, key) ? baseline[key] : undefined;
         if (from !== undefined) {
             for (const to of distinct)
                 if (to !== from)
@@ -747,245 +458,14 @@ function scopeTouches(baseline, values) {
     return touched;
 }
 /** Whether a user approval record (and only a well-formed one) covers this change. */
-function scopeApproves(approval, touch) {
+function scopeApproves(approval, touch, keys, options) {
     if (!approval || approval.approvedBy !== "user" || !Array.isArray(approval.keys))
         return false;
-    const keys = approval.keys.map((name) => canonicalProtectedKey(name));
-    if (!keys.includes(touch.key))
+    const approved = approval.keys.map((name) => canonicalProtectedKey(name, keys));
+    if (!approved.includes(touch.key))
         return false;
-    const pinned = approval.values ? Object.entries(approval.values).find(([name]) => canonicalProtectedKey(name) === touch.key) : undefined;
-    return pinned === undefined || normalizeScopeValue(pinned[1]) === touch.to;
-}
-// runtime/core/sizing.ts
-// Timeout and hardware sizing. The platform's 30-minute default timeout kills
-// training jobs, so training timeouts come from the model-size tiers.
-/**
- * Timeout tiers in hours. Training: 1–3B 2–4h, 7–13B 4–8h, 30B+ 8–24h, never
- * under the 2h floor. Data, inference and eval: 0.5–1h. `maxParamsB: null`
- * means no upper bound.
- */
-const TIMEOUT_TIERS = {
-    trainingFloorHours: 2,
-    platformDefaultHours: 0.5,
-    training: [
-        { label: "1-3B", maxParamsB: 3, minHours: 2, maxHours: 4 },
-        { label: "7-13B", maxParamsB: 13, minHours: 4, maxHours: 8 },
-        { label: "30B+", maxParamsB: null, minHours: 8, maxHours: 24 },
-    ],
-    short: { label: "data/inference", minHours: 0.5, maxHours: 1 },
-};
-/**
- * GPU flavors with total VRAM in GB and GPU count. Multi-GPU VRAM only helps
- * a script that shards the model (FSDP, DeepSpeed, device_map).
- */
-const HARDWARE_FLAVORS = {
-    "t4-small": { vramGb: 16, gpus: 1 },
-    "t4-medium": { vramGb: 16, gpus: 1 },
-    "l4x1": { vramGb: 24, gpus: 1 },
-    "l4x4": { vramGb: 96, gpus: 4 },
-    "a10g-small": { vramGb: 24, gpus: 1 },
-    "a10g-large": { vramGb: 24, gpus: 1 },
-    "a10g-largex2": { vramGb: 48, gpus: 2 },
-    "a10g-largex4": { vramGb: 96, gpus: 4 },
-    "l40sx1": { vramGb: 48, gpus: 1 },
-    "l40sx4": { vramGb: 192, gpus: 4 },
-    "l40sx8": { vramGb: 384, gpus: 8 },
-    "a100-large": { vramGb: 80, gpus: 1 },
-    "a100x4": { vramGb: 320, gpus: 4 },
-    "a100x8": { vramGb: 640, gpus: 8 },
-    "h200": { vramGb: 141, gpus: 1 },
-    "h200x2": { vramGb: 282, gpus: 2 },
-    "h200x4": { vramGb: 564, gpus: 4 },
-    "h200x8": { vramGb: 1128, gpus: 8 },
-    "rtx-pro-6000": { vramGb: 96, gpus: 1 },
-    "rtx-pro-6000x2": { vramGb: 192, gpus: 2 },
-    "rtx-pro-6000x4": { vramGb: 384, gpus: 4 },
-    "rtx-pro-6000x8": { vramGb: 768, gpus: 8 },
-};
-/** Seconds per unit accepted by `parseDuration`. */
-const DURATION_UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 };
-/**
- * Parse a duration into hours: a number is seconds (as the HF CLI reads it);
- * a string is `90s`, `30m`, `2h`, `1d`, `1.5h`, `2h30m` or bare seconds.
- * Anything else → null.
- */
-function parseDuration(value) {
-    if (typeof value === "number")
-        return Number.isFinite(value) && value >= 0 ? value / 3600 : null;
-    if (typeof value !== "string")
-        return null;
-    const text = value.trim().toLowerCase();
-    if (/^\d+(\.\d+)?$/.test(text))
-        return Number(text) / 3600;
-    if (!/^(\d+(\.\d+)?\s*[smhd]\s*)+$/.test(text))
-        return null;
-    let seconds = 0;
-    for (const part of text.matchAll(/(\d+(?:\.\d+)?)\s*([smhd])/g)) {
-        seconds += Number(part[1]) * DURATION_UNIT_SECONDS[part[2]];
-    }
-    return seconds / 3600;
-}
-/** Format hours the way the HF CLI accepts them (`4h`, `30m`). */
-function formatDuration(hours) {
-    return Number.isInteger(hours) ? hours + "h" : Math.round(hours * 60) + "m";
-}
-/**
- * Size a job timeout: the upper bound of the model's tier, because a timeout
- * that is too short loses the run while billing stops when the job ends.
- * Training never gets less than the floor; an unknown size assumes 7–13B.
- */
-function sizeTimeout(job) {
-    const tiers = job.tiers ?? TIMEOUT_TIERS;
-    if (job.work !== "training") {
-        const hours = tiers.short.maxHours;
-        return { timeoutHours: hours, timeout: formatDuration(hours), basis: job.work + " job on the " + tiers.short.label + " tier" };
-    }
-    const known = typeof job.paramsB === "number" && Number.isFinite(job.paramsB) && job.paramsB > 0;
-    const tier = known ? sizingTrainingTier(tiers, job.paramsB) : tiers.training[Math.min(1, tiers.training.length - 1)];
-    const hours = Math.max(tier.maxHours, tiers.trainingFloorHours);
-    const size = known ? job.paramsB + "B model" : "unknown model size (assumed)";
-    return { timeoutHours: hours, timeout: formatDuration(hours), basis: size + " on the " + tier.label + " training tier" };
-}
-/** The first training tier whose bound covers the model; sizes between tiers round up. */
-function sizingTrainingTier(tiers, paramsB) {
-    const tier = tiers.training.find((entry) => entry.maxParamsB === null || paramsB <= entry.maxParamsB);
-    return tier ?? tiers.training[tiers.training.length - 1];
-}
-/**
- * Memory estimate in GB: billions of params × bytes per param × overhead.
- * The defaults (bf16 weights, +20%) fit inference; full fine-tuning with
- * AdamW needs about 16 bytes per param, LoRA a little over 2.
- */
-function memoryFootprintGb(model) {
-    const gb = model.paramsB * (model.bytesPerParam ?? 2) * (model.overhead ?? 1.2);
-    return Math.round(gb * 1000) / 1000;
-}
-/**
- * The cheapest priced flavor whose VRAM (total, or per GPU with `perGpu`)
- * holds the footprint. Flavors without a price are skipped; none fits →
- * `flavor: null`.
- */
-function sizeHardware(model) {
-    const footprintGb = memoryFootprintGb(model);
-    const flavors = model.flavors ?? HARDWARE_FLAVORS;
-    const prices = model.prices ?? HARDWARE_PRICES_USD_PER_HOUR;
-    const fits = Object.entries(flavors)
-        .filter(([name, spec]) => Object.hasOwn(prices, name) && sizingUsableGb(spec, model.perGpu === true) >= footprintGb)
-        .sort(([a, specA], [b, specB]) => prices[a] - prices[b] || specA.vramGb - specB.vramGb || (a < b ? -1 : 1));
-    if (fits.length === 0) {
-        return { flavor: null, vramGb: null, footprintGb, priceUsdPerHour: null, reason: "no priced flavor has " + footprintGb + " GB of VRAM" };
-    }
-    const [flavor, spec] = fits[0];
-    const reason = footprintGb + " GB footprint fits " + flavor + " (" + spec.vramGb + " GB)";
-    return { flavor, vramGb: spec.vramGb, footprintGb, priceUsdPerHour: prices[flavor], reason };
-}
-/** VRAM a model may use on a flavor. */
-function sizingUsableGb(spec, perGpu) {
-    return perGpu ? spec.vramGb / Math.max(1, spec.gpus) : spec.vramGb;
-}
-// runtime/core/submit.ts
-// Submit invariant: checks run before any billable job, because each of these
-// mistakes either loses the run or its result.
-/**
- * Check a job against the submit invariant: code the remote job can reach
- * (not a local path), a timeout long enough for the work, monitoring, a real
- * persistence destination and a flavor.
- */
-function checkSubmitInvariant(job) {
-    const violations = [
-        ...submitCodeViolations(job.code),
-        ...submitTimeoutViolations(job.timeoutHours, job.work),
-        ...submitMonitoringViolations(job.monitoring),
-        ...submitPersistenceViolations(job.persistence),
-    ];
-    if (typeof job.flavor !== "string" || job.flavor.trim() === "") {
-        violations.push({ code: "flavor-missing", message: "Unexpected job without a hardware flavor, expected one such as `a10g-large`" });
-    }
-    return { ok: violations.length === 0, violations };
-}
-/**
- * Whether a string names a file on this machine: absolute, relative, home or
- * `file://` paths, Windows drives, or a bare script file name.
- */
-function looksLikeLocalPath(value) {
-    const text = value.trim();
-    if (/^(file:|~|\.{1,2}[\\/]|\/|[a-z]:[\\/])/i.test(text))
-        return true;
-    return !/\s/.test(text) && !/^[a-z]+:\/\//i.test(text) && /\.(py|sh|ipynb|ya?ml|json)$/i.test(text);
-}
-/** Code must be inline, an http(s) URL or a repo id; a local path does not exist inside the job. */
-function submitCodeViolations(code) {
-    if (!code || typeof code.value !== "string" || code.value.trim() === "") {
-        return [{ code: "code-missing", message: "Unexpected job without code, expected an inline script, URL or repo" }];
-    }
-    const local = code.kind === "path" || (code.kind === "inline" ? submitInlineIsPath(code.value) : looksLikeLocalPath(code.value));
-    const badUrl = code.kind === "url" && !/^https?:\/\//i.test(code.value.trim());
-    if (!local && !badUrl)
-        return [];
-    return [{
-            code: "code-local-path",
-            message: "Unexpected local path `" + code.value.trim() + "` as job code, expected inline code or an http(s) URL the job can fetch",
-        }];
-}
-/** Inline code that is a single token naming a path is a path in disguise. */
-function submitInlineIsPath(value) {
-    const text = value.trim();
-    return !/\s/.test(text) && (looksLikeLocalPath(text) || /^\/home\//.test(text));
-}
-/** Training needs at least the floor and never the platform's short default; all work needs a timeout. */
-function submitTimeoutViolations(timeout, work) {
-    const hours = typeof timeout === "number" ? timeout : parseDuration(timeout);
-    if (hours === null || !Number.isFinite(hours) || hours <= 0) {
-        return [{ code: "timeout-missing", message: "Unexpected job without a timeout, expected one sized to the work (the platform default kills long jobs)" }];
-    }
-    if (work !== "training")
-        return [];
-    if (hours === TIMEOUT_TIERS.platformDefaultHours) {
-        return [{ code: "timeout-platform-default", message: "Unexpected training timeout equal to the platform default of 30m, expected at least " + TIMEOUT_TIERS.trainingFloorHours + "h" }];
-    }
-    if (hours < TIMEOUT_TIERS.trainingFloorHours) {
-        return [{ code: "timeout-too-short", message: "Unexpected training timeout of " + hours + "h, expected at least " + TIMEOUT_TIERS.trainingFloorHours + "h" }];
-    }
-    return [];
-}
-/** Monitoring must name a real target (a tracker project or Space). */
-function submitMonitoringViolations(monitoring) {
-    if (!monitoring || typeof monitoring.target !== "string" || monitoring.target.trim() === "") {
-        return [{ code: "monitoring-missing", message: "Unexpected job without monitoring, expected a tracker such as a Trackio project" }];
-    }
-    if (isPlaceholderName(monitoring.target)) {
-        return [{ code: "monitoring-placeholder", message: "Unexpected placeholder monitoring target `" + monitoring.target + "`, expected a real one" }];
-    }
-    return [];
-}
-/** Job storage is ephemeral: without a real destination the result is lost. */
-function submitPersistenceViolations(persistence) {
-    if (!persistence || typeof persistence.destination !== "string" || persistence.destination.trim() === "") {
-        return [{ code: "persistence-missing", message: "Unexpected job without a persistence destination, expected a Hub repo (job storage is ephemeral)" }];
-    }
-    if (isPlaceholderName(persistence.destination)) {
-        return [{ code: "persistence-placeholder", message: "Unexpected placeholder destination `" + persistence.destination + "`, expected a real repo id" }];
-    }
-    return [];
-}
-/** Owners that only appear in examples and templates. */
-const PLACEHOLDER_OWNERS = [
-    "username", "user", "your-username", "your_username", "yourusername", "your-name", "your_name",
-    "your-org", "your_org", "your-hf-username", "hf_username", "hf-username", "my-username", "<user>", "<username>",
-];
-/**
- * Whether a repo id or name is a template placeholder: `username/...`,
- * `<user>/...`, `your-username`, `user/model`, `xxx`, `TODO`, `...`, or an
- * unexpanded `$VAR` / `{var}`.
- */
-function isPlaceholderName(value) {
-    const text = value.trim().toLowerCase();
-    const owner = text.split("/")[0];
-    if (PLACEHOLDER_OWNERS.includes(owner))
-        return true;
-    if (/[<>{}$]|\.\.\.|…|xxx|\btodo\b|\btbd\b|\bfixme\b|changeme|your[-_]?(user|name|org|repo|model)/.test(text))
-        return true;
-    return /^(user|username|model|repo|name)$/.test(text);
+    const pinned = approval.values ? Object.entries(approval.values).find(([name]) => canonicalProtectedKey(name, keys) === touch.key) : undefined;
+    return pinned === undefined || normalizeScopeValue(pinned[1], options.stripPrefixes ?? []) === touch.to;
 }
 // runtime/workflow/agents.ts
 // Agent calls: every agent the driver runs goes through `callAgent` (or, for a
@@ -1063,23 +543,23 @@ async function callAgent(wf, pipeline, step, agentSpec, run, call) {
     return { run: counted, output: output };
 }
 /**
- * Run several agents at once through `wf.parallel` (which takes thunks and
- * never rejects). The iterations are counted up front; each unusable result
- * comes back as null for the caller to judge.
+ * The request text of a step's main agent: the driver's default, followed by
+ * the step's own `config.request` wording when it has one.
  */
-async function callAgentsParallel(wf, pipeline, step, agents, run, calls) {
-    const counted = countAgentCalls(pipeline, step, run, agents.length);
-    if (counted.stop)
-        return { run: counted, outputs: [] };
-    const results = await wf.parallel(agents.map((agentSpec, index) => () => callAgentRaw(wf, pipeline, step, agentSpec, counted, calls[index])));
-    const list = Array.isArray(results) ? results : [];
-    const outputs = agents.map((agentSpec, index) => (agentOutputProblem(agentSpec, list[index]) === null ? list[index] : null));
-    return { run: counted, outputs };
+function stepRequest(step, fallback, key = "request") {
+    const config = step && step.config ? step.config : {};
+    const extra = config[key];
+    return typeof extra === "string" && extra.trim() !== "" ? fallback + "\n" + extra.trim() : fallback;
+}
+/** The soft review notes earlier steps received, for the agents of `step` (never its own). */
+function notesFromReviews(run, step) {
+    return (Array.isArray(run.notes) ? run.notes : []).filter((note) => note.step !== step.id);
 }
 /**
  * The context every agent of a step gets: the step, the frozen baseline, the
- * run parameters, earlier outputs, any critic feedback waiting for this step
- * and the config changes the driver imposed, plus the step's own `extra`.
+ * run parameters, the task class, earlier outputs, the soft review notes of
+ * earlier steps, any critic feedback waiting for this step and the config
+ * changes the driver imposed, plus the step's own `extra`.
  */
 function stepContext(run, step, extra) {
     const parameters = {};
@@ -1092,6 +572,11 @@ function stepContext(run, step, extra) {
         parameters,
         previousOutputs: run.outputs,
     };
+    if (run.taskClass)
+        context.taskClass = run.taskClass;
+    const notes = notesFromReviews(run, step);
+    if (notes.length > 0)
+        context.reviewNotes = notes;
     if (Object.hasOwn(run.feedback, step.id))
         context.criticFeedback = run.feedback[step.id];
     if (Object.keys(run.overrides).length > 0)
@@ -1099,15 +584,12 @@ function stepContext(run, step, extra) {
     return { ...context, ...extra };
 }
 // runtime/workflow/guards.ts
-// The driver's use of the pure core guards: spend approval and settlement,
-// the scope guard, the repetition guard and the failure fixer.
+// The driver's use of the pure core guards every kind may need: spend
+// approval and settlement, the scope guard and the repetition guard, plus
+// small readers of step config.
 /** A non-negative integer from step config, else the fallback. */
 function configCount(value, fallback) {
     return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : fallback;
-}
-/** A positive finite number, else null. */
-function positiveNumber(value) {
-    return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : null;
 }
 /** A non-empty string, else null. */
 function nonEmptyText(value) {
@@ -1117,61 +599,36 @@ function nonEmptyText(value) {
 function plainObject(value) {
     return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }
-/** The ledger key of one billable attempt: unique per step run and attempt, so reruns never collide. */
-function billingKey(run, step, attempt) {
-    const runs = Object.hasOwn(run.attempts, step.id) ? run.attempts[step.id] : 1;
-    return step.id + "/" + runs + "#" + attempt;
+/** The non-empty strings of a list (anything else is dropped). */
+function textList(value) {
+    return (Array.isArray(value) ? value : []).filter((item) => typeof item === "string" && item.trim() !== "").map((item) => item.trim());
+}
+/** The step's retry bound: `config.maxRetries`, else the contract's. */
+function stepMaxRetries(pipeline, step) {
+    return configCount((step.config ?? {}).maxRetries, configCount(pipeline.contract.maxRetries, 3));
+}
+/** Stop for a step the compiler built without the agents its kind needs. */
+function missingAgentStop(run, step, slot) {
+    return runWithStop(run, step, "invalid-pipeline", "the " + step.kind + " step `" + step.id + "` has no " + slot + " agent");
 }
 /**
- * Approve one billable job before it starts: estimate its worst case
- * (`estimateJobCost`, or `estimateUsd` when given), refuse it when the
- * estimate is over the remaining cap (`cost-cap-reached`, in every mode),
- * else `decideApproval`; asking a human stops with `needs-approval` (there is
- * no mid-run input). Carries the ledger with the new reservation.
- */
-function approveBillable(run, step, job) {
-    const estimate = job.estimateUsd !== undefined && job.estimateUsd !== null ? job.estimateUsd : estimateJobCost({ flavor: job.flavor, timeoutHours: job.timeoutHours });
-    const remaining = ledgerRemaining(run.ledger);
-    const about = job.what + " on " + String(job.flavor) + " for " + String(job.timeoutHours) + "h";
-    if (typeof estimate === "number" && estimate > remaining) {
-        const detail = about + " is estimated at $" + estimate + ", over the $" + remaining + " left of the $" + run.ledger.capUsd + " cost cap";
-        return { run: runWithStop(run, step, "cost-cap-reached", detail), estimateUsd: estimate };
-    }
-    const decision = decideApproval({ cls: approvalClass({ kind: "job", flavor: job.flavor }), mode: run.mode, estimateUsd: estimate, ledger: run.ledger, key: job.key });
-    if (decision.decision !== "approve") {
-        const cost = typeof estimate === "number" ? " (estimate $" + estimate + ")" : " (cost unknown)";
-        const detail = about + cost + " needs a human: " + decision.reason + ". Approve it and rerun, or run in autonomous mode with a cap that covers it";
-        return { run: runWithStop(run, step, "needs-approval", detail), estimateUsd: estimate };
-    }
-    const approved = { ...run, ledger: decision.ledger ?? run.ledger };
-    return { run: runWithEvent(approved, step, "approval", about + " reserved $" + estimate + " under " + job.key), estimateUsd: estimate };
-}
-/**
- * Settle a billable attempt at its reported cost (unknown → the reserved
- * estimate). Spend over the cap after settlement stops the run with
- * `cost-cap-reached`, so nothing else is started.
- */
-function settleBillable(run, step, key, actualUsd) {
-    const actual = typeof actualUsd === "number" && Number.isFinite(actualUsd) && actualUsd >= 0 ? actualUsd : null;
-    const ledger = settle(run.ledger, key, actual);
-    const settled = runWithEvent({ ...run, ledger }, step, "settle", key + " settled at $" + ledger.settled[key]);
-    const committed = ledgerCommitted(ledger);
-    if (committed > ledger.capUsd) {
-        return runWithStop(settled, step, "cost-cap-reached", "actual spend $" + committed + " is over the $" + ledger.capUsd + " cost cap");
-    }
-    return settled;
-}
-/**
- * Check proposed changes with the scope guard against the frozen baseline.
+ * Check proposed changes with the scope guard against the frozen baseline,
+ * using the pipeline's protected keys (and every key the baseline holds).
  * Only the user's `approvedScopeChanges` arg can allow a protected change;
- * anything else stops with `scope-change-requires-approval`.
+ * anything else, whatever the proposer claims, stops with
+ * `scope-change-requires-approval`, naming the argument that allows it.
  */
-function checkStepScope(run, step, changes, who) {
+function checkStepScope(pipeline, run, step, changes, who) {
     if (changes === undefined || changes === null)
         return run;
-    const verdict = checkScopeChange(run.baseline ?? {}, changes, {}, runUserApproval(run));
+    const options = { keys: pipelineProtectedKeys(pipeline), stripPrefixes: pipeline.scopeStripPrefixes ?? [] };
+    const verdict = checkScopeChange(run.baseline ?? {}, changes, options, runUserApproval(run));
     if (verdict.verdict !== "ok") {
-        const detail = verdict.reason + " (proposed by " + who + "). Rerun with approvedScopeChanges to allow it";
+        const wanted = {};
+        for (const touch of verdict.touched)
+            if (!Object.hasOwn(wanted, touch.key))
+                wanted[touch.key] = touch.to;
+        const detail = verdict.reason + " (proposed by " + who + "). Rerun with the argument {\"approvedScopeChanges\": " + JSON.stringify(wanted) + "} to allow it";
         return runWithStop(run, step, "scope-change-requires-approval", detail, { touched: verdict.touched });
     }
     if (verdict.touched.length === 0)
@@ -1195,115 +652,122 @@ function recordSignature(pipeline, step, run, action) {
     const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times). " + verdict.instruction;
     return runWithStop(next, step, "repetition-detected", detail);
 }
-/**
- * Ask the fixer for an analysis and the one minimal fix of a classified
- * failure. No fixer, or no analysis, stops with `stopReason`: a retry never
- * happens without an analysis. The fix's changes pass the scope guard.
- */
-async function askFixer(wf, pipeline, step, fixer, run, failure, stopReason) {
-    const allowedFix = Object.hasOwn(FAILURE_TAXONOMY, failure.cls) ? FAILURE_TAXONOMY[failure.cls].fix : FAILURE_TAXONOMY.unknown.fix;
-    if (!fixer)
-        return { run: runWithStop(run, step, stopReason, "attempt " + failure.attempt + " failed (" + failure.cls + ") and the step has no fixer to analyse it"), fix: null };
-    const request = "Attempt " + failure.attempt + " failed. Read the log, say what went wrong and why (analysis), name the failure class, " +
-        "and propose only the one allowed minimal fix as changes. Never change the method, model, dataset or sequence length.";
-    const context = stepContext(run, step, {
-        failure: { class: failure.cls, allowedFix, attempt: failure.attempt, command: failure.command ?? null, config: failure.config ?? null, log_tail: failure.logTail },
-    });
-    const called = await callAgent(wf, pipeline, step, fixer, run, { request, context });
-    if (!called.output)
-        return { run: called.run, fix: null };
-    const fix = called.output;
-    if (nonEmptyText(fix.analysis) === null) {
-        return { run: runWithStop(called.run, step, stopReason, "the fixer `" + fixer.name + "` gave no analysis, so the step is not retried blindly"), fix: null };
-    }
-    const scoped = checkStepScope(called.run, step, fix.changes, "the fixer `" + fixer.name + "`");
-    if (scoped.stop)
-        return { run: scoped, fix: null };
-    const described = runWithEvent(scoped, step, "fix", failure.cls + ": " + (nonEmptyText(fix.description) ?? nonEmptyText(fix.analysis)));
-    return { run: described, fix };
-}
-/** The fix a retry carries: the class, the allowed fix, the fixer's analysis and changes. */
-function fixForRetry(cls, fix, mechanical) {
-    const allowedFix = Object.hasOwn(FAILURE_TAXONOMY, cls) ? FAILURE_TAXONOMY[cls].fix : FAILURE_TAXONOMY.unknown.fix;
-    return { failure_class: cls, allowedFix, analysis: fix.analysis, changes: fix.changes ?? {}, description: fix.description ?? "", mechanicalChanges: mechanical };
-}
-/**
- * The mechanical config changes the taxonomy prescribes for a non-OOM class
- * (timeout: a longer timeout; divergence: a tenth of the learning rate), split
- * into the new timeout and the training-config changes.
- */
-function mechanicalFix(cls, config, timeoutHours) {
-    if (cls === "oom" || cls === "unknown")
-        return { timeoutHours: null, training: {} };
-    const input = { ...config, timeoutHours: timeoutHours ?? undefined };
-    const plan = planFailureFix(cls, { rung: 0, attempts: 0 }, input);
-    if (plan.action !== "retry")
-        return { timeoutHours: null, training: {} };
-    const training = {};
-    let timeout = null;
-    for (const [key, value] of Object.entries(plan.changes)) {
-        if (key === "timeoutHours")
-            timeout = positiveNumber(value);
-        else
-            training[key] = value;
-    }
-    return { timeoutHours: timeout, training };
-}
+// runtime/workflow/kinds.ts
+// The one registry of step kinds: for each kind, the agent slots it reads, the
+// runtime guards its driver runs (names from GUARD_STOP_REASONS), the stop
+// reasons it can produce, and its driver function. `runStep` dispatches
+// through it, `stepAgents` reads its slots and the compiler reads all of it.
+// Each entry stands alone, so an inlined script may keep only the kinds its
+// pipeline uses.
+/** The step-kind registry. */
+const STEP_KINDS = {
+    intake: {
+        slots: [{ slot: "worker", role: "worker", many: false, optional: false }],
+        guards: ["checkIterationBudget"],
+        stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "needs-clarification", "answered"],
+        run: runIntakeStep,
+    },
+    agent: {
+        slots: [
+            { slot: "worker", role: "worker", many: false, optional: false },
+            { slot: "critic", role: "critic", many: false, optional: true },
+        ],
+        guards: ["checkIterationBudget", "checkScopeChange", "criticReview"],
+        stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "step-blocked", "scope-change-requires-approval", "critic-rejected"],
+        run: runAgentWithReview,
+    },
+    critic: {
+        slots: [{ slot: "critic", role: "critic", many: false, optional: false }],
+        guards: ["checkIterationBudget", "criticReview"],
+        stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "critic-rejected"],
+        run: runCriticStep,
+    },
+    smoke: {
+        slots: [
+            { slot: "worker", role: "worker", many: false, optional: false },
+            { slot: "fixer", role: "worker", many: false, optional: true },
+        ],
+        guards: ["checkIterationBudget", "checkRepetition", "checkScopeChange"],
+        stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "repetition-detected", "scope-change-requires-approval", "smoke-test-failed"],
+        run: runSmokeStep,
+    },
+    checklist: {
+        slots: [{ slot: "worker", role: "worker", many: false, optional: false }],
+        guards: ["checkIterationBudget", "checklistEvidence"],
+        stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "checklist-incomplete"],
+        run: runChecklistStep,
+    },
+    completion: {
+        slots: [{ slot: "critic", role: "critic", many: false, optional: false }],
+        guards: ["checkIterationBudget", "checkCompletion"],
+        stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "completion-criteria-unmet"],
+        run: runCompletionStep,
+    },
+    approval: {
+        slots: [],
+        guards: ["approvalGate"],
+        stops: ["needs-approval"],
+        run: runApprovalStep,
+    },
+};
 // runtime/workflow/run.ts
-// The step dispatcher, and the critic step (which re-runs the step it reviews).
-/** The step kinds `runStep` runs. */
-const STEP_KINDS = ["intake", "agent", "fanout", "critic", "resources", "smoke", "preflight", "checklist", "job", "completion", "loop"];
+// The step dispatcher (through the STEP_KINDS registry), task branches, and the
+// review loop of critic steps and agent steps with their own critic.
 /**
  * Run one step and return the new run state (never mutating `run`). A run
- * that already stopped is returned as is; an unknown kind stops with
- * `invalid-pipeline`. A stop this step causes is logged through `wf.log`.
+ * that already stopped is returned as is. A step whose `config.branches`
+ * does not list the run's task class is skipped (output `{skipped: true}`);
+ * a step whose `config.endsBranch` lists it ends the run after it succeeds,
+ * with `completed`. A stop this step causes is logged through `wf.log`.
  */
 async function runStep(wf, pipeline, step, run) {
     if (run.stop)
         return run;
+    const skip = runBranchSkip(step, run);
+    if (skip !== null) {
+        wf.log("Skipped " + step.title + ": " + skip);
+        return runWithOutput(runWithEvent(run, step, "skip", skip), step, { skipped: true, reason: skip });
+    }
+    const next = await runStepAttempt(wf, pipeline, step, run);
+    if (next.stop || !next.taskClass || !textList((step.config ?? {}).endsBranch).includes(next.taskClass))
+        return next;
+    const detail = "the " + next.taskClass + " branch ends after " + step.title;
+    wf.log("Done: " + detail);
+    return runWithStop(next, step, "completed", detail);
+}
+/**
+ * One attempt at a step, without the branch rules: count the attempt and
+ * dispatch through `STEP_KINDS` (an unknown kind stops with
+ * `invalid-pipeline`). Critics re-run the step they review through this.
+ */
+async function runStepAttempt(wf, pipeline, step, run) {
+    if (run.stop)
+        return run;
+    const table = STEP_KINDS;
+    if (typeof step.kind !== "string" || !Object.hasOwn(table, step.kind)) {
+        const detail = "unknown step kind `" + String(step.kind) + "`, expected one of " + Object.keys(table).join(", ");
+        const stopped = runWithStop(run, step, "invalid-pipeline", detail);
+        wf.log("Stopped at " + step.title + ": invalid-pipeline (" + detail + ")");
+        return stopped;
+    }
     const runs = (Object.hasOwn(run.attempts, step.id) ? run.attempts[step.id] : 0) + 1;
     const started = { ...run, attempts: { ...run.attempts, [step.id]: runs } };
-    const next = await runStepKind(wf, pipeline, step, started);
+    const next = await table[step.kind].run(wf, pipeline, step, started);
     if (next.stop && next.stop.step === step.id)
         wf.log("Stopped at " + step.title + ": " + next.stop.stoppedReason + " (" + next.stop.detail + ")");
     return next;
 }
-/** One function per step kind. */
-function runStepKind(wf, pipeline, step, run) {
-    switch (step.kind) {
-        case "intake":
-            return runIntakeStep(wf, pipeline, step, run);
-        case "agent":
-            return runAgentWithReview(wf, pipeline, step, run);
-        case "fanout":
-            return runFanoutStep(wf, pipeline, step, run);
-        case "critic":
-            return runCriticStep(wf, pipeline, step, run);
-        case "resources":
-            return runResourcesStep(wf, pipeline, step, run);
-        case "smoke":
-            return runSmokeStep(wf, pipeline, step, run);
-        case "preflight":
-            return runPreflightStep(wf, pipeline, step, run);
-        case "checklist":
-            return runChecklistStep(wf, pipeline, step, run);
-        case "job":
-            return runJobStep(wf, pipeline, step, run);
-        case "completion":
-            return runCompletionStep(wf, pipeline, step, run);
-        case "loop":
-            return runLoopStep(wf, pipeline, step, run);
-        default:
-            return runStepUnknown(step, run);
-    }
-}
-/** An unknown step kind: the pipeline was built for another driver. */
-async function runStepUnknown(step, run) {
-    return runWithStop(run, step, "invalid-pipeline", "unknown step kind `" + String(step.kind) + "`, expected one of " + STEP_KINDS.join(", "));
+/** Why the step does not run for this task class, or null when it runs (no branches, or no class chosen). */
+function runBranchSkip(step, run) {
+    const config = step.config ?? {};
+    const branches = textList(config.branches);
+    if (!Array.isArray(config.branches) || !run.taskClass || branches.includes(run.taskClass))
+        return null;
+    return "the step runs for " + (branches.length > 0 ? branches.join(", ") : "no task class") + ", not for " + run.taskClass;
 }
 /**
- * An agent step, then its own critic when it has one: a failed review re-runs
- * the worker with the critic's issues, bounded like a critic step.
+ * An agent step, then its own critic when it has one: a review with a hard
+ * issue re-runs the worker with the critic's issues, bounded like a critic step.
  */
 async function runAgentWithReview(wf, pipeline, step, run) {
     const worked = await runAgentStep(wf, pipeline, step, run);
@@ -1314,10 +778,12 @@ async function runAgentWithReview(wf, pipeline, step, run) {
     return reviewLoop(wf, pipeline, { reviewer, critic, target: step }, worked, (current) => runAgentStep(wf, pipeline, step, current));
 }
 /**
- * Critic: reviews the output of `config.reviews`. On `fail` the issues become
- * `run.feedback[reviews]`, the reviewed step runs again (its agents see the
- * feedback) and is reviewed again; after `maxRetries` re-runs a further fail
- * stops with `critic-rejected`.
+ * Critic: reviews the output of `config.reviews`. A review with at least one
+ * hard issue sends the step back: the issues become `run.feedback[reviews]`,
+ * the reviewed step runs again (its agents see the feedback) and is reviewed
+ * again; after `maxRetries` re-runs a further hard issue stops with
+ * `critic-rejected`. A reviewed step that was skipped for this task class
+ * skips its critic too.
  */
 async function runCriticStep(wf, pipeline, step, run) {
     const critic = stepAgent(step, "critic");
@@ -1328,14 +794,31 @@ async function runCriticStep(wf, pipeline, step, run) {
     if (!target || target.id === step.id || target.kind === "critic") {
         return runWithStop(run, step, "invalid-pipeline", "the critic step `" + step.id + "` reviews " + JSON.stringify(reviews) + ", which is not a step it can re-run");
     }
-    return reviewLoop(wf, pipeline, { reviewer: step, critic, target }, run, (current) => runStep(wf, pipeline, target, current));
+    if (Object.hasOwn(run.outputs, target.id) && plainObject(run.outputs[target.id]).skipped === true) {
+        const reason = target.id + " was skipped, so there is nothing to review";
+        return runWithOutput(runWithEvent(run, step, "skip", reason), step, { skipped: true, reason });
+    }
+    return reviewLoop(wf, pipeline, { reviewer: step, critic, target }, run, (current) => runStepAttempt(wf, pipeline, target, current));
 }
-/** The bounded review loop shared by critic steps and agent steps with their own critic. */
+/** A critic's issues split by severity; anything not marked soft counts as hard. */
+function reviewIssues(output) {
+    const issues = Array.isArray(output.issues) ? output.issues : [];
+    const soft = issues.filter((issue) => plainObject(issue).severity === "soft");
+    const hard = issues.filter((issue) => plainObject(issue).severity !== "soft");
+    return { hard, soft };
+}
+/**
+ * The bounded review loop shared by critic steps and agent steps with their
+ * own critic. Only hard issues send the reviewed step back (the verdict is
+ * for the reader: `fail` without a hard issue passes). Soft issues of the
+ * passing review become `run.notes` (event `review-note`), shown to later steps.
+ */
 async function reviewLoop(wf, pipeline, roles, run, rerun) {
     const { reviewer: step, critic, target } = roles;
     const maxRetries = stepMaxRetries(pipeline, step);
-    const request = "Review the output of the step under review adversarially: check every claim against evidence you can verify yourself. " +
-        "Verdict pass only if nothing is unsupported; otherwise fail, listing every issue with its severity.";
+    const request = stepRequest(step, "Review the output of the step under review adversarially: check every claim against evidence you can verify yourself. " +
+        "List every issue with its severity: hard when the output is wrong, unsupported or incomplete (the step must run again), " +
+        "soft for a remark that should not hold the run up. A step passes when it has no hard issue.");
     let current = run;
     for (let round = 1;; round++) {
         if (!Object.hasOwn(current.outputs, target.id)) {
@@ -1346,368 +829,48 @@ async function reviewLoop(wf, pipeline, roles, run, rerun) {
         if (!called.output)
             return called.run;
         const output = called.output;
-        current = runWithOutput(called.run, step, { ...output, rounds: round });
-        const issues = Array.isArray(output.issues) ? output.issues : [];
-        if (output.verdict === "pass") {
+        const { hard, soft } = reviewIssues(output);
+        current = runWithOutput(called.run, step, { ...output, rounds: round, hard: hard.length, soft: soft.length });
+        if (hard.length === 0) {
             const feedback = { ...current.feedback };
             delete feedback[target.id];
-            return runWithEvent({ ...current, feedback }, step, "review", target.id + " passed review in round " + round);
+            current = runWithEvent({ ...current, feedback }, step, "review", target.id + " passed review in round " + round + (soft.length > 0 ? " with " + soft.length + " soft notes" : ""));
+            if (soft.length === 0)
+                return current;
+            const note = { step: target.id, critic: critic.name, issues: soft };
+            return runWithEvent({ ...current, notes: current.notes.concat([note]) }, step, "review-note", target.id + ": " + soft.map((issue) => reviewIssueText(issue)).join("; "));
         }
+        const issues = Array.isArray(output.issues) ? output.issues : [];
         const feedback = { critic: critic.name, round, verdict: "fail", summary: output.summary ?? "", issues };
         if (round > maxRetries) {
-            const detail = target.id + " failed review " + round + " times: " + (nonEmptyText(output.summary) ?? issues.length + " issues");
+            const detail = target.id + " had hard review issues " + round + " times: " + (nonEmptyText(output.summary) ?? hard.map((issue) => reviewIssueText(issue)).join("; "));
             return runWithStop({ ...current, feedback: { ...current.feedback, [target.id]: feedback } }, step, "critic-rejected", detail, feedback);
         }
-        current = runWithEvent({ ...current, feedback: { ...current.feedback, [target.id]: feedback } }, step, "review", target.id + " failed review in round " + round + " with " + issues.length + " issues; re-running it with them");
+        current = runWithEvent({ ...current, feedback: { ...current.feedback, [target.id]: feedback } }, step, "review", target.id + " failed review in round " + round + " with " + hard.length + " hard issues; re-running it with them");
         wf.log(step.title + ": " + target.title + " failed review (round " + round + "); re-running it with the critic's issues");
         current = await rerun(current);
         if (current.stop)
             return current;
     }
 }
+/** One issue as text for the trace. */
+function reviewIssueText(issue) {
+    const entry = plainObject(issue);
+    return nonEmptyText(entry.text) ?? nonEmptyText(entry.description) ?? JSON.stringify(issue);
+}
 // runtime/workflow/schemas.ts
-/**
- * The agent slots of each step kind, in the order the driver reads them. A
- * slot takes the agents whose `role` matches, in order: with two `worker`
- * slots the first worker is the `worker` and the second the `fixer`. `many`
- * slots take every agent of the role; `optional` slots may be missing.
- */
-const STEP_AGENT_SLOTS = {
-    intake: [{ slot: "worker", role: "worker", many: false, optional: false }],
-    agent: [
-        { slot: "worker", role: "worker", many: false, optional: false },
-        { slot: "critic", role: "critic", many: false, optional: true },
-    ],
-    fanout: [
-        { slot: "finder", role: "finder", many: true, optional: false },
-        { slot: "synthesis", role: "synthesis", many: false, optional: false },
-    ],
-    critic: [{ slot: "critic", role: "critic", many: false, optional: false }],
-    resources: [{ slot: "checker", role: "checker", many: true, optional: false }],
-    smoke: [
-        { slot: "worker", role: "worker", many: false, optional: false },
-        { slot: "fixer", role: "worker", many: false, optional: true },
-    ],
-    preflight: [
-        { slot: "worker", role: "worker", many: false, optional: false },
-        { slot: "fixer", role: "worker", many: false, optional: true },
-    ],
-    checklist: [{ slot: "worker", role: "worker", many: false, optional: false }],
-    job: [
-        { slot: "submitter", role: "worker", many: false, optional: false },
-        { slot: "monitor", role: "worker", many: false, optional: false },
-        { slot: "fixer", role: "worker", many: false, optional: true },
-    ],
-    completion: [{ slot: "critic", role: "critic", many: false, optional: false }],
-    loop: [{ slot: "worker", role: "worker", many: false, optional: false }],
-};
-/** The fixer's output, shared by the smoke, preflight and job steps. */
-const FIXER_AGENT_SCHEMA = {
-    type: "object",
-    additionalProperties: true,
-    required: ["analysis", "failure_class", "changes", "description"],
-    properties: {
-        analysis: { type: "string", minLength: 1, description: "What the log shows went wrong, and why." },
-        failure_class: {
-            type: "string",
-            enum: ["oom", "wrong-argument", "import-error", "dataset-schema", "timeout", "divergence", "unknown"],
-        },
-        changes: { type: "object", additionalProperties: true, description: "The config or code changes of the one minimal fix." },
-        description: { type: "string", description: "The fix in one or two sentences." },
-    },
-};
-/** Output schema per step kind and agent slot (the fixer is `FIXER_AGENT_SCHEMA`). */
-const AGENT_SCHEMAS = {
-    intake: {
-        worker: {
-            type: "object",
-            additionalProperties: true,
-            required: ["summary", "task_type", "baseline", "plan", "needs_clarification", "question"],
-            properties: {
-                summary: { type: "string" },
-                task_type: { type: "string" },
-                baseline: {
-                    type: "object",
-                    additionalProperties: true,
-                    required: ["method", "model", "dataset", "sequence_length"],
-                    properties: {
-                        method: { type: ["string", "null"] },
-                        model: { type: ["string", "null"] },
-                        dataset: { type: ["string", "null"] },
-                        sequence_length: { type: ["number", "string", "null"] },
-                    },
-                },
-                plan: { type: "array", items: { type: "string" } },
-                needs_clarification: { type: "boolean" },
-                question: { type: ["string", "null"] },
-            },
-        },
-    },
-    agent: {
-        worker: {
-            type: "object",
-            additionalProperties: true,
-            required: ["status", "summary", "outputs", "evidence"],
-            properties: {
-                status: { type: "string", enum: ["done", "blocked"] },
-                summary: { type: "string" },
-                outputs: { type: "object", additionalProperties: true },
-                proposed_changes: { type: "object", additionalProperties: true },
-                evidence: { type: "array", items: { type: "string" } },
-            },
-        },
-    },
-    fanout: {
-        finder: {
-            type: "object",
-            additionalProperties: true,
-            required: ["findings", "notes"],
-            properties: {
-                findings: {
-                    type: "array",
-                    items: {
-                        type: "object",
-                        additionalProperties: true,
-                        required: ["title", "url", "summary"],
-                        properties: { title: { type: "string" }, url: { type: "string" }, summary: { type: "string" } },
-                    },
-                },
-                notes: { type: "string" },
-            },
-        },
-        synthesis: {
-            type: "object",
-            additionalProperties: true,
-            required: ["summary", "recipe", "sources"],
-            properties: {
-                summary: { type: "string" },
-                recipe: { type: "object", additionalProperties: true },
-                sources: {
-                    type: "array",
-                    items: {
-                        type: "object",
-                        additionalProperties: true,
-                        required: ["title", "url"],
-                        properties: { title: { type: "string" }, url: { type: "string" } },
-                    },
-                },
-            },
-        },
-    },
-    critic: {
-        critic: {
-            type: "object",
-            additionalProperties: true,
-            required: ["verdict", "issues", "summary"],
-            properties: {
-                verdict: { type: "string", enum: ["pass", "fail"] },
-                issues: {
-                    type: "array",
-                    items: {
-                        type: "object",
-                        additionalProperties: true,
-                        required: ["severity", "description"],
-                        properties: { severity: { type: "string" }, description: { type: "string" } },
-                    },
-                },
-                summary: { type: "string" },
-            },
-        },
-    },
-    resources: {
-        checker: {
-            type: "object",
-            additionalProperties: true,
-            required: ["resource", "kind", "exists", "id", "url", "params_b", "notes"],
-            properties: {
-                resource: { type: "string" },
-                kind: { type: "string", enum: ["model", "dataset", "paper", "other"] },
-                exists: { type: "boolean" },
-                id: { type: ["string", "null"] },
-                url: { type: ["string", "null"] },
-                params_b: { type: ["number", "null"], description: "Parameter count in billions, for models." },
-                notes: { type: "string" },
-            },
-        },
-    },
-    smoke: {
-        worker: {
-            type: "object",
-            additionalProperties: true,
-            required: ["passed", "command", "log_tail", "summary"],
-            properties: {
-                passed: { type: "boolean" },
-                command: { type: "string" },
-                log_tail: { type: "string" },
-                summary: { type: "string" },
-            },
-        },
-    },
-    preflight: {
-        worker: {
-            type: "object",
-            additionalProperties: true,
-            required: ["job_id", "status", "log_tail", "cost_usd", "flavor", "config"],
-            properties: {
-                job_id: { type: ["string", "null"] },
-                status: { type: "string", enum: ["completed", "failed"] },
-                log_tail: { type: "string" },
-                cost_usd: { type: ["number", "null"] },
-                flavor: { type: ["string", "null"] },
-                config: {
-                    type: "object",
-                    additionalProperties: true,
-                    required: ["per_device_train_batch_size", "gradient_accumulation_steps", "gradient_checkpointing"],
-                    properties: {
-                        per_device_train_batch_size: { type: ["integer", "null"] },
-                        gradient_accumulation_steps: { type: ["integer", "null"] },
-                        gradient_checkpointing: { type: ["boolean", "null"] },
-                    },
-                },
-            },
-        },
-    },
-    checklist: {
-        worker: {
-            type: "object",
-            additionalProperties: true,
-            required: ["items", "job"],
-            properties: {
-                items: {
-                    type: "array",
-                    items: {
-                        type: "object",
-                        additionalProperties: true,
-                        required: ["item", "satisfied", "evidence"],
-                        properties: { item: { type: "string" }, satisfied: { type: "boolean" }, evidence: { type: "string" } },
-                    },
-                },
-                job: {
-                    type: "object",
-                    additionalProperties: true,
-                    required: ["code", "timeout_hours", "work", "monitoring", "persistence", "flavor"],
-                    properties: {
-                        code: {
-                            type: "object",
-                            additionalProperties: true,
-                            required: ["kind", "value"],
-                            properties: { kind: { type: "string", enum: ["inline", "url", "path", "repo"] }, value: { type: "string" } },
-                        },
-                        timeout_hours: { type: ["number", "string"] },
-                        work: { type: "string", enum: ["training", "inference", "data", "eval"] },
-                        monitoring: {
-                            type: ["object", "null"],
-                            additionalProperties: true,
-                            required: ["kind", "target"],
-                            properties: { kind: { type: "string" }, target: { type: "string" } },
-                        },
-                        persistence: {
-                            type: ["object", "null"],
-                            additionalProperties: true,
-                            required: ["destination"],
-                            properties: { destination: { type: "string" } },
-                        },
-                        flavor: { type: "string" },
-                    },
-                },
-            },
-        },
-    },
-    job: {
-        submitter: {
-            type: "object",
-            additionalProperties: true,
-            required: ["job_id", "status", "url"],
-            properties: { job_id: { type: "string" }, status: { type: "string" }, url: { type: ["string", "null"] } },
-        },
-        monitor: {
-            type: "object",
-            additionalProperties: true,
-            required: ["status", "alerts", "log_tail", "metrics", "cost_usd"],
-            properties: {
-                status: { type: "string", enum: ["running", "completed", "failed"] },
-                alerts: {
-                    type: "array",
-                    items: {
-                        type: "object",
-                        additionalProperties: true,
-                        required: ["kind", "text"],
-                        properties: { kind: { type: "string", enum: ["diverged", "overfitting", "early-stopping"] }, text: { type: "string" } },
-                    },
-                },
-                log_tail: { type: "string" },
-                metrics: { type: "object", additionalProperties: true },
-                cost_usd: { type: ["number", "null"] },
-            },
-        },
-    },
-    completion: {
-        critic: {
-            type: "object",
-            additionalProperties: true,
-            required: ["criteria", "verdict", "summary"],
-            properties: {
-                criteria: {
-                    type: "array",
-                    items: {
-                        type: "object",
-                        additionalProperties: true,
-                        required: ["id", "met", "evidence"],
-                        properties: { id: { type: "string" }, met: { type: "boolean" }, evidence: { type: "string" } },
-                    },
-                },
-                verdict: { type: "string", enum: ["pass", "fail"] },
-                summary: { type: "string" },
-            },
-        },
-    },
-    loop: {
-        worker: {
-            type: "object",
-            additionalProperties: true,
-            required: ["improved", "summary", "continue", "cost_usd"],
-            properties: {
-                improved: { type: "boolean" },
-                summary: { type: "string" },
-                continue: { type: "boolean" },
-                cost_usd: { type: ["number", "null"] },
-            },
-        },
-    },
-};
-/** Step kinds that have a fixer slot. */
-const FIXER_STEP_KINDS = ["smoke", "preflight", "job"];
-/**
- * The JSON Schema an agent of `kind` in slot `role` must return (a fresh
- * copy). Roles: `worker` (intake, agent, smoke, preflight, checklist, loop),
- * `finder`/`synthesis` (fanout), `critic` (critic, completion), `checker`
- * (resources), `fixer` (smoke, preflight, job), `submitter`/`monitor` (job).
- * Throws on a pair the driver never runs, so a compiler bug cannot ship a
- * pipeline with a missing schema.
- */
-function agentSchemaFor(kind, role) {
-    if (role === "fixer" && FIXER_STEP_KINDS.includes(kind))
-        return JSON.parse(JSON.stringify(FIXER_AGENT_SCHEMA));
-    // An agent step may carry its own critic (a format check): it answers like a critic step.
-    if (role === "critic" && kind === "agent")
-        return agentSchemaFor("critic", "critic");
-    const table = AGENT_SCHEMAS;
-    if (!Object.hasOwn(table, kind) || !Object.hasOwn(table[kind], role)) {
-        throw new Error("Unexpected agent role `" + role + "` for a `" + kind + "` step, expected one of " + schemaRolesOf(kind).join(", "));
-    }
-    return JSON.parse(JSON.stringify(table[kind][role]));
+// Structured-output schemas of the driver's agents, and which agent of a step
+// plays which part (the slots of the step-kind registry). The compiler copies
+// these schemas into the pipeline, so the fields the driver reads are exactly
+// the fields the agents must return.
+/** The slots of a step kind (empty for an unknown kind). */
+function kindSlots(kind) {
+    const table = STEP_KINDS;
+    return typeof kind === "string" && Object.hasOwn(table, kind) ? table[kind].slots : [];
 }
-/** The slot names a step kind has (empty for an unknown kind). */
-function schemaRolesOf(kind) {
-    const slots = STEP_AGENT_SLOTS;
-    return Object.hasOwn(slots, kind) ? slots[kind].map((entry) => entry.slot) : [];
-}
-/** The agents of a step that fill `slot` (see `STEP_AGENT_SLOTS`), in order. */
+/** The agents of a step that fill `slot` (see `STEP_KINDS`), in order. */
 function stepAgents(step, slot) {
-    const table = STEP_AGENT_SLOTS;
-    if (!Object.hasOwn(table, step.kind))
-        return [];
-    const slots = table[step.kind];
+    const slots = kindSlots(step.kind);
     const entry = slots.find((candidate) => candidate.slot === slot);
     if (!entry)
         return [];
@@ -1725,63 +888,44 @@ function stepAgent(step, slot) {
 // runtime/workflow/state.ts
 // Run state of the workflow driver: starting a run from the invocation args,
 // small immutable updates, and the workflow's return value.
-/** Every `stoppedReason` a run can end with; `completed` is the happy end. */
-const STOP_REASONS = [
-    "completed",
-    "missing-argument",
-    "invalid-argument",
-    "invalid-pipeline",
-    "iteration-budget-exhausted",
-    "agent-failed",
-    "needs-clarification",
-    "step-blocked",
-    "scope-change-requires-approval",
-    "critic-rejected",
-    "resource-missing",
-    "no-hardware-fits",
-    "smoke-test-failed",
-    "repetition-detected",
-    "needs-approval",
-    "cost-cap-reached",
-    "oom-ladder-exhausted",
-    "preflight-failed",
-    "checklist-incomplete",
-    "submit-invariant-violated",
-    "monitoring-budget-exhausted",
-    "retries-exhausted",
-    "alert-unresolved",
-    "completion-criteria-unmet",
-];
-/** The run modes; autonomous is the default. */
-const RUN_MODES = ["autonomous", "interactive"];
 /**
  * Cost-cap phrases read from a string task: `cost cap is 10 USD`,
  * `cost cap: $10`, `budget 10 USD`, `cost_cap_usd=10`, `budget of $2.50`.
  */
 const COST_CAP_PATTERN = "\\b(?:cost[\\s_-]*cap(?:[\\s_-]*usd)?|budget)\\b\\s*(?:is\\s+|of\\s+|=\\s*|:\\s*)?(?:usd\\s*)?\\$?\\s*(\\d+(?:\\.\\d+)?)";
+/** The `approve` value that approves every spend that fits under the cost cap. */
+const APPROVE_ALL_UNDER_CAP = "all-under-cap";
+/** Invocation args the driver reads itself; never frozen as the user's baseline. */
+const RUN_CONTROL_ARGS = ["cost_cap_usd", "costCapUsd", "mode", "approve", "approvedScopeChanges"];
 /**
  * Start a run. `args` is what the workflow was invoked with: undefined, a
- * string (the task, optionally naming a cost cap), or an object with `task`,
- * `costCapUsd`/`cost_cap_usd`, `mode` (`autonomous` | `interactive`),
- * `approvedScopeChanges` (`{key: value}`, the user's sign-off on a protected
- * change; `true` approves any value) and the pipeline's declared params.
- * Declared params get their defaults; a missing required one stops the run
- * with `missing-argument`, a bad value or cap with `invalid-argument`.
+ * string, or an object with `task`, `costCapUsd`/`cost_cap_usd`, `mode`
+ * (`autonomous` | `interactive`), `approve` (step ids whose approval gate or
+ * spend the user approves: a list, a comma-separated string, or
+ * `all-under-cap`), `approvedScopeChanges` (`{key: value}`, the user's
+ * sign-off on a protected change; `true` approves any value) and the
+ * pipeline's declared params. A string is the task (optionally naming a cost
+ * cap); when the pipeline has exactly one required param besides `task` and
+ * `cost_cap_usd`, the string fills it too. Declared params get their
+ * defaults; a missing required one stops the run with `missing-argument`, a
+ * bad value, cap or approval with `invalid-argument`. The params the user
+ * passed are frozen as the scope baseline, each protected by its own name.
  */
 function startRun(pipeline, userArgs) {
-    const contractCap = pipeline && pipeline.contract ? pipeline.contract.costCapUsd : undefined;
     const fresh = {
         args: { task: "" },
         mode: "autonomous",
-        costCapUsd: 0,
+        costCapUsd: null,
         baseline: null,
         ledger: createLedger(0),
         outputs: {},
         feedback: {},
         attempts: {},
-        oom: { rung: 0, attempts: 0 },
+        ladder: { rung: 0, attempts: 0 },
         overrides: {},
-        trainingConfig: {},
+        workConfig: {},
+        taskClass: null,
+        notes: [],
         signatures: [],
         iterations: 0,
         sizing: null,
@@ -1793,21 +937,35 @@ function startRun(pipeline, userArgs) {
     if (!pipeline || !Array.isArray(pipeline.steps) || !Array.isArray(pipeline.params) || !pipeline.contract) {
         return runWithStop(fresh, null, "invalid-pipeline", "the pipeline has no steps, params or contract");
     }
-    const raw = runRawArgs(userArgs);
+    const raw = runRawArgs(pipeline, userArgs);
     if (raw === null) {
         return runWithStop(fresh, null, "invalid-argument", "args must be a string (the task) or an object, got " + typeof userArgs);
     }
     const runArgs = { task: typeof raw.task === "string" ? raw.task.trim() : "" };
+    const passed = {};
+    const missing = [];
     for (const param of pipeline.params) {
+        if (param.name === "approve" || param.name === "mode" || param.name === "approvedScopeChanges")
+            continue;
         const value = runParamValue(param, raw[param.name]);
         if (value.problem === "missing") {
-            const about = param.description ? ": " + param.description : "";
-            return runWithStop({ ...fresh, args: runArgs }, null, "missing-argument", "missing required parameter `" + param.name + "`" + about);
+            missing.push(param.name);
+            continue;
         }
         if (value.problem === "invalid") {
             return runWithStop({ ...fresh, args: runArgs }, null, "invalid-argument", "parameter `" + param.name + "` must be a " + param.type + ", got " + JSON.stringify(raw[param.name]));
         }
         runArgs[param.name] = value.value;
+        if (value.passed && !RUN_CONTROL_ARGS.includes(param.name))
+            passed[param.name] = value.value;
+    }
+    if (missing.length > 0) {
+        const about = missing.map((name) => {
+            const param = pipeline.params.find((entry) => entry.name === name);
+            return "`" + name + "`" + (param && param.description ? " (" + param.description + ")" : "");
+        });
+        const detail = "missing required parameter" + (missing.length > 1 ? "s " : " ") + about.join(", ");
+        return runWithStop({ ...fresh, args: runArgs }, null, "missing-argument", detail);
     }
     const mode = raw.mode === undefined || raw.mode === null ? "autonomous" : raw.mode;
     if (mode !== "autonomous" && mode !== "interactive") {
@@ -1820,21 +978,65 @@ function startRun(pipeline, userArgs) {
         }
         runArgs.approvedScopeChanges = JSON.parse(JSON.stringify(approved));
     }
-    const cap = runCostCap(pipeline, raw, contractCap);
-    if (cap === null) {
+    if (raw.approve !== undefined && raw.approve !== null) {
+        const approve = runApproveList(pipeline, raw.approve);
+        if (approve.problem !== null)
+            return runWithStop({ ...fresh, args: runArgs, mode }, null, "invalid-argument", approve.problem);
+        runArgs.approve = approve.list;
+    }
+    const cap = runCostCap(pipeline, raw);
+    if (cap.invalid) {
         return runWithStop({ ...fresh, args: runArgs, mode }, null, "invalid-argument", "the cost cap must be a positive number of USD");
     }
     if (pipeline.params.some((param) => param.name === "cost_cap_usd"))
-        runArgs.cost_cap_usd = cap;
-    const started = { ...fresh, args: runArgs, mode, costCapUsd: cap, ledger: createLedger(cap) };
-    return runWithEvent(started, null, "start", mode + " run of " + pipeline.name + " with a cost cap of $" + cap);
+        runArgs.cost_cap_usd = cap.cap;
+    const keys = runParamKeys(pipeline, Object.keys(passed));
+    const baseline = { ...freezeBaseline(passed, keys, { stripPrefixes: pipeline.scopeStripPrefixes }) };
+    const started = { ...fresh, args: runArgs, mode, costCapUsd: cap.cap, baseline, ledger: createLedger(cap.cap ?? 0) };
+    const capText = cap.cap === null ? " with no cost cap" : " with a cost cap of $" + cap.cap;
+    return runWithEvent(started, null, "start", mode + " run of " + pipeline.name + capText);
+}
+/**
+ * The pipeline's protected-key table (`{}` when it has none; a plain list of
+ * names protects each name by itself).
+ */
+function pipelineProtectedKeys(pipeline) {
+    const keys = pipeline ? pipeline.protectedKeys : undefined;
+    const table = {};
+    if (Array.isArray(keys)) {
+        for (const name of keys)
+            if (typeof name === "string" && name !== "")
+                table[name] = [name];
+        return table;
+    }
+    if (keys === null || typeof keys !== "object")
+        return table;
+    for (const [name, aliases] of Object.entries(keys)) {
+        table[name] = Array.isArray(aliases) ? aliases.filter((alias) => typeof alias === "string") : [name];
+    }
+    return table;
+}
+/** The pipeline's key table plus each named param the table does not cover, protected by its own name. */
+function runParamKeys(pipeline, names) {
+    const table = pipelineProtectedKeys(pipeline);
+    for (const name of names)
+        if (canonicalProtectedKey(name, table) === null)
+            table[name] = [name];
+    return table;
+}
+/** The required params a string argument fills: every required one but `task` and the control args. */
+function runFillableParams(pipeline) {
+    return pipeline.params.filter((param) => param.required && param.name !== "task" && !RUN_CONTROL_ARGS.includes(param.name)).map((param) => param.name);
 }
 /** Normalize the invocation args to an object, or null when they are neither a string nor an object. */
-function runRawArgs(userArgs) {
+function runRawArgs(pipeline, userArgs) {
     if (userArgs === undefined || userArgs === null)
         return {};
     if (typeof userArgs === "string") {
         const raw = { task: userArgs };
+        const fillable = runFillableParams(pipeline);
+        if (fillable.length === 1)
+            raw[fillable[0]] = userArgs;
         const cap = runCapFromText(userArgs);
         if (cap !== null)
             raw.cost_cap_usd = cap;
@@ -1852,6 +1054,25 @@ function runRawArgs(userArgs) {
     }
     return raw;
 }
+/** The `approve` arg as a list of step ids (or `all-under-cap`), or why it is unusable. */
+function runApproveList(pipeline, value) {
+    const usage = "approve must be a list of step ids, a comma-separated string of them, or \"" + APPROVE_ALL_UNDER_CAP + "\"";
+    let items;
+    if (typeof value === "string")
+        items = value.split(",");
+    else if (Array.isArray(value))
+        items = value;
+    else
+        return { list: [], problem: usage + ", got " + JSON.stringify(value) };
+    if (!items.every((item) => typeof item === "string"))
+        return { list: [], problem: usage + ", got " + JSON.stringify(value) };
+    const list = items.map((item) => item.trim()).filter((item) => item !== "");
+    const ids = pipeline.steps.map((entry) => entry.id);
+    const unknown = list.filter((item) => item !== APPROVE_ALL_UNDER_CAP && !ids.includes(item));
+    if (unknown.length > 0)
+        return { list: [], problem: "approve names no step " + unknown.map((item) => "`" + item + "`").join(", ") + "; the steps are " + ids.join(", ") };
+    return { list, problem: null };
+}
 /** A cost cap named in free text, or null. */
 function runCapFromText(text) {
     const match = new RegExp(COST_CAP_PATTERN, "i").exec(text);
@@ -1862,11 +1083,11 @@ function runParamValue(param, value) {
     const absent = value === undefined || value === null || (typeof value === "string" && value.trim() === "");
     if (absent) {
         if (param.required)
-            return { value: null, problem: "missing" };
-        return { value: param.default === undefined ? null : param.default, problem: null };
+            return { value: null, problem: "missing", passed: false };
+        return { value: param.default === undefined ? null : param.default, problem: null, passed: false };
     }
     const coerced = runCoerce(param.type, value);
-    return coerced === undefined ? { value: null, problem: "invalid" } : { value: coerced, problem: null };
+    return coerced === undefined ? { value: null, problem: "invalid", passed: false } : { value: coerced, problem: null, passed: true };
 }
 /** Coerce a value to a param type (numbers and booleans may arrive as text); undefined when it cannot be. */
 function runCoerce(type, value) {
@@ -1895,14 +1116,29 @@ function runNumberFromText(text) {
     const match = /^\s*\$?\s*(-?\d+(?:\.\d+)?)\s*(?:usd)?\s*$/i.exec(text);
     return match ? Number(match[1]) : NaN;
 }
-/** The cost cap: the user's, else the `cost_cap_usd` param default, else the contract's; null when not a positive number. */
-function runCostCap(pipeline, raw, contractCap) {
+/**
+ * The cost cap: the user's, else the `cost_cap_usd` param default, else the
+ * contract's. `cap` is null when none of them sets one; `invalid` when the
+ * one that applies is not a positive number.
+ */
+function runCostCap(pipeline, raw) {
     const param = pipeline.params.find((entry) => entry.name === "cost_cap_usd");
     let value = raw.cost_cap_usd;
     if (value === undefined || value === null || value === "")
-        value = param && param.default !== null ? param.default : contractCap;
+        value = param && param.default !== null && param.default !== undefined ? param.default : pipeline.contract.costCapUsd;
+    if (value === undefined || value === null)
+        return { cap: null, invalid: false };
     const cap = typeof value === "number" ? value : typeof value === "string" ? runNumberFromText(value) : NaN;
-    return Number.isFinite(cap) && cap > 0 ? cap : null;
+    return Number.isFinite(cap) && cap > 0 ? { cap, invalid: false } : { cap: null, invalid: true };
+}
+/** The step ids the user approved in the args (may hold `all-under-cap`). */
+function runApprovals(run) {
+    const approve = run.args.approve;
+    return Array.isArray(approve) ? approve.filter((item) => typeof item === "string") : [];
+}
+/** The exact argument that approves `stepId` on a rerun, as a sentence for a stop detail. */
+function approveArgument(stepId) {
+    return "Rerun with the argument {\"approve\": [" + JSON.stringify(stepId) + "]}";
 }
 /** The scope approval the user gave in the args (never built from agent output), or null. */
 function runUserApproval(run) {
@@ -1935,30 +1171,125 @@ function runWithOutput(run, step, output) {
 }
 /**
  * The workflow's return value: status, the machine-readable `stoppedReason`
- * (`completed` on the happy end), the stopping step, spend against the cap,
- * every step's output, the artifacts and the trace.
+ * (`completed` on the happy end, also when a task branch ends early;
+ * `answered` when the intake answered the task itself, both with status
+ * `completed`), the stopping step, spend against the cap (null when there is
+ * none), every step's output, the artifacts, the review notes and the trace.
  */
 function finishRun(pipeline, run) {
     const stop = run.stop;
     const ledger = run.ledger;
+    const ended = stop !== null && (stop.stoppedReason === "completed" || stop.stoppedReason === "answered");
     return {
-        status: stop ? "stopped" : "completed",
+        status: stop && !ended ? "stopped" : "completed",
         stoppedReason: stop ? stop.stoppedReason : "completed",
         step: stop ? stop.step : null,
         detail: stop ? stop.detail : "every step completed",
         data: stop && stop.data !== undefined ? stop.data : null,
         workflow: pipeline && typeof pipeline.name === "string" ? pipeline.name : "",
         iterations: run.iterations,
-        spend: { capUsd: ledger.capUsd, committedUsd: ledgerCommitted(ledger), reserved: { ...ledger.reserved }, settled: { ...ledger.settled } },
+        taskClass: run.taskClass ?? null,
+        notes: Array.isArray(run.notes) ? run.notes : [],
+        spend: {
+            capUsd: run.costCapUsd === null || run.costCapUsd === undefined ? null : ledger.capUsd,
+            committedUsd: ledgerCommitted(ledger),
+            reserved: { ...ledger.reserved },
+            settled: { ...ledger.settled },
+        },
         outputs: run.outputs,
         artifacts: run.artifacts,
         events: run.events,
     };
 }
+// runtime/workflow/steps-check.ts
+// Gates any spec may have: its own check (a smoke test of the spec's choosing),
+// a checklist whose every item needs evidence, and the user's approval gate.
+/** Normalize a checklist item for matching. */
+function checklistKey(text) {
+    return typeof text === "string" ? text.trim().toLowerCase().replace(/\s+/g, " ") : "";
+}
+/**
+ * The checklist guard on a worker's report: every configured item must be
+ * reported satisfied with non-empty evidence. Returns the run stopped with
+ * `checklist-incomplete` (data: unsatisfied, missing, without evidence), or
+ * the run unchanged.
+ */
+function checklistVerdict(run, step, items, reportedItems) {
+    const reported = (Array.isArray(reportedItems) ? reportedItems : []).map((entry) => plainObject(entry));
+    const answerFor = (item) => reported.find((entry) => checklistKey(entry.item) === checklistKey(item));
+    const missing = items.filter((item) => answerFor(item) === undefined);
+    const unsatisfied = items.filter((item) => {
+        const answer = answerFor(item);
+        return answer !== undefined && answer.satisfied !== true;
+    });
+    const unevidenced = items.filter((item) => {
+        const answer = answerFor(item);
+        return answer !== undefined && answer.satisfied === true && nonEmptyText(answer.evidence) === null;
+    });
+    // Extra items the worker reported unsatisfied count too.
+    for (const entry of reported) {
+        const name = typeof entry.item === "string" ? entry.item : "";
+        if (entry.satisfied !== true && !items.some((item) => checklistKey(item) === checklistKey(name)))
+            unsatisfied.push(name);
+    }
+    if (missing.length === 0 && unsatisfied.length === 0 && unevidenced.length === 0)
+        return run;
+    const parts = [];
+    if (unsatisfied.length > 0)
+        parts.push("unsatisfied: " + unsatisfied.join("; "));
+    if (unevidenced.length > 0)
+        parts.push("satisfied without evidence: " + unevidenced.join("; "));
+    if (missing.length > 0)
+        parts.push("not reported: " + missing.join("; "));
+    return runWithStop(run, step, "checklist-incomplete", parts.join(". "), { unsatisfied, missing, unevidenced });
+}
+/**
+ * Checklist: the worker reports every item of `config.items` as satisfied,
+ * each with its evidence. A missing or unsatisfied item, or one with empty
+ * evidence, stops with `checklist-incomplete`.
+ */
+async function runChecklistStep(wf, pipeline, step, run) {
+    const worker = stepAgent(step, "worker");
+    if (!worker)
+        return missingAgentStop(run, step, "worker");
+    const items = textList((step.config ?? {}).items);
+    const request = stepRequest(step, "Go through every checklist item and mark it satisfied only with concrete evidence you can point to; report every item by its exact text.");
+    const called = await callAgent(wf, pipeline, step, worker, run, { request, context: stepContext(run, step, { items }) });
+    if (!called.output)
+        return called.run;
+    const next = runWithOutput(called.run, step, called.output);
+    const checked = checklistVerdict(next, step, items, called.output.items);
+    if (checked.stop)
+        return checked;
+    return runWithEvent(checked, step, "checklist", items.length + " items satisfied with evidence");
+}
+/**
+ * The spec's approval gate. No agent is asked: only the user's args approve
+ * it, with `approve` naming the step id, or, when `config.autoUnderCap` is
+ * true, in an autonomous run (or with `approve: all-under-cap`) that has a
+ * cost cap nothing is over. Otherwise it stops with `needs-approval` in every
+ * mode, quoting the gate (`config.gate`) and naming the argument to pass.
+ */
+async function runApprovalStep(wf, pipeline, step, run) {
+    const config = step.config ?? {};
+    const gate = nonEmptyText(config.gate) ?? step.title;
+    const approvals = runApprovals(run);
+    let by = approvals.includes(step.id) ? "the user's approve argument" : null;
+    if (by === null && config.autoUnderCap === true && run.costCapUsd !== null && ledgerCommitted(run.ledger) <= run.costCapUsd) {
+        if (run.mode === "autonomous")
+            by = "an autonomous run under its $" + run.costCapUsd + " cost cap";
+        else if (approvals.includes(APPROVE_ALL_UNDER_CAP))
+            by = "the user's all-under-cap approval, under the $" + run.costCapUsd + " cost cap";
+    }
+    if (by === null) {
+        const detail = "the gate " + JSON.stringify(gate) + " needs the user's approval. " + approveArgument(step.id) + " to approve it";
+        return runWithStop(run, step, "needs-approval", detail, { gate, argument: { approve: [step.id] } });
+    }
+    wf.log(step.title + ": approved by " + by);
+    return runWithOutput(runWithEvent(run, step, "approval", JSON.stringify(gate) + " approved by " + by), step, { approved: true, by, gate });
+}
 // runtime/workflow/steps-end.ts
 // The end of a run: the completion critic and the optional improvement loop.
-/** Loop iterations when the step does not set `maxIterations`. */
-const LOOP_DEFAULT_MAX_ITERATIONS = 3;
 /**
  * Completion: the critic judges every configured criterion against the run's
  * evidence; a criterion missing from its answer or unmet, or a `fail`
@@ -1969,8 +1300,8 @@ async function runCompletionStep(wf, pipeline, step, run) {
     if (!critic)
         return missingAgentStop(run, step, "critic");
     const criteria = (Array.isArray((step.config ?? {}).criteria) ? step.config.criteria : []).map((entry) => plainObject(entry));
-    const request = "Judge every completion criterion against the evidence the run produced (outputs and artifacts). " +
-        "A criterion without evidence you can point to is not met. Answer for every criterion by its id.";
+    const request = stepRequest(step, "Judge every completion criterion against the evidence the run produced (outputs and artifacts). " +
+        "A criterion without evidence you can point to is not met. Answer for every criterion by its id.");
     const context = stepContext(run, step, { criteria, artifacts: run.artifacts });
     const called = await callAgent(wf, pipeline, step, critic, run, { request, context });
     if (!called.output)
@@ -1987,312 +1318,79 @@ async function runCompletionStep(wf, pipeline, step, run) {
     }
     return runWithEvent(next, step, "completed", "every completion criterion met");
 }
-/**
- * Improvement loop, bounded by `maxIterations` and the ledger. When
- * `config.enabledBy` names a boolean param that is off, the loop is skipped.
- * A billable iteration (unless `config.billable === false`) is estimated
- * (`config.estimateUsd`, else flavor × timeout from the config, the job plan
- * or the sizing) and approved like a job; its reported cost is settled. The
- * loop ends normally when the worker says not to continue, at the bound, or
- * when the cap leaves no room for another iteration.
- */
-async function runLoopStep(wf, pipeline, step, run) {
-    const worker = stepAgent(step, "worker");
-    if (!worker)
-        return missingAgentStop(run, step, "worker");
-    const config = step.config ?? {};
-    const enabledBy = nonEmptyText(config.enabledBy);
-    if (enabledBy !== null && run.args[enabledBy] !== true) {
-        return runWithOutput(runWithEvent(run, step, "skip", "loop off: parameter `" + enabledBy + "` is not true"), step, { skipped: true, iterations: 0, history: [] });
-    }
-    const maxIterations = configCount(config.maxIterations, LOOP_DEFAULT_MAX_ITERATIONS);
-    const billable = config.billable !== false;
-    const plan = run.jobPlan;
-    const flavor = nonEmptyText(config.flavor) ?? (plan ? plan.flavor : null) ?? (run.sizing ? run.sizing.flavor : null);
-    const timeoutHours = positiveNumber(config.timeoutHours) ?? positiveNumber(plan ? plan.timeout_hours : null) ?? (run.sizing ? run.sizing.timeoutHours : null);
-    const request = "Propose and run one bounded improvement over the current best result. Report whether it improved, a summary, " +
-        "whether another iteration is worth its cost (continue), and what this iteration cost.";
-    let current = run;
-    let history = [];
-    let ended = "bound of " + maxIterations + " iterations reached";
-    for (let iteration = 1; iteration <= maxIterations; iteration++) {
-        const key = billingKey(current, step, iteration);
-        let estimateUsd = null;
-        if (billable) {
-            estimateUsd = positiveNumber(config.estimateUsd) ?? estimateJobCost({ flavor, timeoutHours });
-            if (estimateUsd !== null && estimateUsd > ledgerRemaining(current.ledger)) {
-                ended = "the cost cap leaves no room for another iteration (estimate $" + estimateUsd + ")";
-                break;
-            }
-            const approval = approveBillable(current, step, { key, flavor, timeoutHours, what: step.id + " iteration " + iteration, estimateUsd });
-            if (approval.run.stop)
-                return approval.run;
-            current = approval.run;
-        }
-        const context = stepContext(current, step, { iteration, maxIterations, history, estimateUsd, remainingUsd: ledgerRemaining(current.ledger) });
-        const called = await callAgent(wf, pipeline, step, worker, current, { request, context });
-        if (!called.output)
-            return called.run;
-        const output = called.output;
-        current = called.run;
-        if (billable) {
-            current = settleBillable(current, step, key, output.cost_usd);
-        }
-        else if (typeof output.cost_usd === "number" && output.cost_usd > 0) {
-            current = settleBillable(current, step, key, output.cost_usd);
-        }
-        history = history.concat([{ iteration, improved: output.improved, summary: output.summary, cost_usd: output.cost_usd }]);
-        if (current.stop)
-            return runWithOutput(current, step, { skipped: false, iterations: iteration, history, ended: "stopped" });
-        if (output.continue !== true) {
-            ended = "the worker chose to stop after iteration " + iteration;
-            break;
-        }
-    }
-    const next = runWithEvent(current, step, "loop-end", ended);
-    return runWithOutput(next, step, { skipped: false, iterations: history.length, history, ended });
-}
-// runtime/workflow/steps-job.ts
-// The full billable job: approve, submit, poll with the monitor, and recover
-// from failures (OOM ladder, fixer) and training alerts (alert policy).
-/** Monitor checks per submission when the step does not set `maxPolls`. */
-const JOB_DEFAULT_MAX_POLLS = 20;
-/** A timeout in hours from the plan (hours as a number, or a duration such as `4h`). */
-function jobTimeoutHours(value) {
-    if (typeof value === "number")
-        return Number.isFinite(value) && value > 0 ? value : null;
-    const hours = parseDuration(value);
-    return hours !== null && hours > 0 ? hours : null;
-}
-/** The submit invariant on the plan with the current flavor and timeout. */
-function jobInvariant(plan, flavor, timeoutHours) {
-    const code = plainObject(plan.code);
-    const result = checkSubmitInvariant({
-        code: Object.keys(code).length > 0 ? { kind: code.kind, value: String(code.value ?? "") } : null,
-        timeoutHours,
-        work: workKindOf(plan.work),
-        monitoring: plan.monitoring ? plainObject(plan.monitoring) : null,
-        persistence: plan.persistence ? plainObject(plan.persistence) : null,
-        flavor,
-    });
-    return { ok: result.ok, detail: result.violations.map((violation) => violation.code + ": " + violation.message).join("; "), violations: result.violations };
-}
-/**
- * Poll one submitted job with the monitor until it completes, fails or
- * raises an alert. Each poll's signature (with its result, so a changing
- * status is never a loop) goes through the repetition guard; `maxPolls`
- * checks without an end stop with `monitoring-budget-exhausted`.
- */
-async function jobPoll(wf, pipeline, step, monitor, run, job) {
-    const request = "Check the submitted job once: its status, any training alerts (diverged, overfitting, early-stopping), the log tail, " +
-        "the latest metrics (with the current learning_rate and weight_decay when logged) and its cost so far. Do not wait or poll yourself.";
-    let current = run;
-    for (let poll = 1; poll <= job.maxPolls; poll++) {
-        const context = stepContext(current, step, { job: { job_id: job.job_id, url: job.url }, submission: job.submission, poll, maxPolls: job.maxPolls });
-        const called = await callAgent(wf, pipeline, step, monitor, current, { request, context });
-        if (!called.output)
-            return { run: called.run, outcome: null };
-        const output = called.output;
-        const result = { status: output.status, alerts: output.alerts, log_tail: output.log_tail, metrics: output.metrics };
-        current = recordSignature(pipeline, step, called.run, { name: step.id + ":poll", args: job.job_id, result });
-        if (current.stop)
-            return { run: current, outcome: null };
-        const alerts = Array.isArray(output.alerts) ? output.alerts : [];
-        if (output.status === "completed" || output.status === "failed" || alerts.length > 0)
-            return { run: current, outcome: output };
-    }
-    const detail = "job " + String(job.job_id) + " did not finish within " + job.maxPolls + " monitor checks; it may still be running and its reservation stays committed";
-    return { run: runWithStop(current, step, "monitoring-budget-exhausted", detail), outcome: null };
-}
-/**
- * The full job. Needs `run.jobPlan` from the checklist (else
- * `submit-invariant-violated`). Each submission re-checks the submit
- * invariant, is approved against the ledger like the preflight, submitted,
- * then polled. Completed: settled and recorded as an artifact. Failed:
- * settled, classified; OOM climbs the ladder carried from the preflight
- * (`oom-ladder-exhausted`), other classes go to the fixer. Alerts: the alert
- * policy's changes, scope-checked, are the only changes of the resubmission.
- * Fixes and alerts are bounded by `maxRetries` (`retries-exhausted`).
- */
-async function runJobStep(wf, pipeline, step, run) {
-    const submitter = stepAgent(step, "submitter");
-    const monitor = stepAgent(step, "monitor");
-    if (!submitter)
-        return missingAgentStop(run, step, "submitter");
-    if (!monitor)
-        return missingAgentStop(run, step, "monitor");
-    const fixer = stepAgent(step, "fixer");
-    const plan = run.jobPlan;
-    if (!plan)
-        return runWithStop(run, step, "submit-invariant-violated", "no job plan passed the submit checklist, so nothing may be submitted");
-    const config = step.config ?? {};
-    const maxRetries = stepMaxRetries(pipeline, step);
-    const maxPolls = configCount(config.maxPolls, JOB_DEFAULT_MAX_POLLS) || JOB_DEFAULT_MAX_POLLS;
-    const request = "Submit the one full job exactly as planned, on the given flavor and timeout, with monitoring and persistence, " +
-        "applying the required config changes and only the given changes. If a previous job of this step is still running, cancel it first. Report its id.";
-    let flavor = plan.flavor;
-    let timeoutHours = jobTimeoutHours(plan.timeout_hours);
-    let current = run;
-    let changes = null;
-    let previousJob = null;
-    let retries = 0;
-    for (let submission = 1;; submission++) {
-        const invariant = jobInvariant(plan, flavor, timeoutHours);
-        if (!invariant.ok)
-            return runWithStop(current, step, "submit-invariant-violated", invariant.detail, { violations: invariant.violations });
-        const key = billingKey(current, step, submission);
-        const approval = approveBillable(current, step, { key, flavor, timeoutHours, what: step.id + " submission " + submission });
-        if (approval.run.stop)
-            return approval.run;
-        const extra = { submission, plan, flavor, timeoutHours, estimateUsd: approval.estimateUsd, trainingConfig: approval.run.trainingConfig, changes, previousJob };
-        const submitted = await callAgent(wf, pipeline, step, submitter, approval.run, { request, context: stepContext(approval.run, step, extra) });
-        if (!submitted.output)
-            return submitted.run;
-        const jobId = nonEmptyText(submitted.output.job_id);
-        if (jobId === null)
-            return runWithStop(submitted.run, step, "agent-failed", "agent `" + submitter.name + "` returned no job id");
-        current = runWithEvent(submitted.run, step, "submitted", "job " + jobId + " (" + key + ")");
-        wf.log(step.title + ": submitted job " + jobId + " on " + flavor);
-        const polled = await jobPoll(wf, pipeline, step, monitor, current, { job_id: jobId, url: submitted.output.url, submission, maxPolls });
-        if (!polled.outcome)
-            return polled.run;
-        const outcome = polled.outcome;
-        current = settleBillable(polled.run, step, key, outcome.cost_usd);
-        if (current.stop)
-            return current;
-        previousJob = { job_id: jobId, url: submitted.output.url ?? null, status: outcome.status };
-        if (outcome.status === "completed") {
-            const artifact = { step: step.id, kind: "job", job_id: jobId, url: submitted.output.url ?? null, flavor, metrics: outcome.metrics ?? {} };
-            const done = { ...current, artifacts: current.artifacts.concat([artifact]) };
-            return runWithOutput(done, step, { job_id: jobId, url: submitted.output.url ?? null, status: "completed", flavor, timeoutHours, metrics: outcome.metrics ?? {}, submissions: submission });
-        }
-        const known = { ...current.trainingConfig, ...plainObject(outcome.metrics), ...current.overrides };
-        if (outcome.status === "failed") {
-            const logTail = typeof outcome.log_tail === "string" ? outcome.log_tail : "";
-            const cls = classifyFailureLog(logTail);
-            if (cls === "oom") {
-                const ladder = nextOomRung(current.oom, { ...current.trainingConfig, ...current.overrides, flavor });
-                current = { ...current, oom: ladder.state };
-                if (ladder.action === "stop")
-                    return runWithStop(current, step, "oom-ladder-exhausted", ladder.reason);
-                current = runWithEvent({ ...current, overrides: { ...current.overrides, ...ladder.changes } }, step, "oom", "rung " + ladder.rung + " (" + ladder.step + "): " + JSON.stringify(ladder.changes));
-                if (typeof ladder.changes.flavor === "string")
-                    flavor = ladder.changes.flavor;
-                changes = { kind: "oom", rung: ladder.rung, step: ladder.step, changes: ladder.changes };
-                wf.log(step.title + ": out of memory; OOM ladder rung " + ladder.rung + " (" + ladder.step + ")");
-                continue;
-            }
-            retries++;
-            current = recordSignature(pipeline, step, current, { name: step.id, args: { flavor, timeoutHours }, result: logTail });
-            if (current.stop)
-                return current;
-            if (retries > maxRetries)
-                return runWithStop(current, step, "retries-exhausted", "the job failed or was resubmitted " + retries + " times (last failure: " + cls + ")");
-            const asked = await askFixer(wf, pipeline, step, fixer, current, { cls, attempt: submission, logTail, config: known }, "retries-exhausted");
-            if (!asked.fix)
-                return asked.run;
-            current = asked.run;
-            const mechanical = mechanicalFix(cls, known, timeoutHours);
-            if (mechanical.timeoutHours !== null)
-                timeoutHours = mechanical.timeoutHours;
-            if (Object.keys(mechanical.training).length > 0) {
-                current = checkStepScope(current, step, mechanical.training, "the " + cls + " fix");
-                if (current.stop)
-                    return current;
-                current = { ...current, overrides: { ...current.overrides, ...mechanical.training } };
-            }
-            changes = { kind: "fix", ...fixForRetry(cls, asked.fix, mechanical.timeoutHours !== null ? { ...mechanical.training, timeoutHours } : mechanical.training) };
-            wf.log(step.title + ": job failed (" + cls + "); resubmitting with the fixer's analysis");
-            continue;
-        }
-        retries++;
-        if (retries > maxRetries)
-            return runWithStop(current, step, "retries-exhausted", "the job failed or was resubmitted " + retries + " times (last: training alerts)");
-        const policy = jobAlertChanges(outcome.alerts, known);
-        if (Object.keys(policy.changes).length === 0) {
-            return runWithStop(current, step, "alert-unresolved", "training alerts with no applicable policy change: " + policy.reasons.join("; "), { alerts: outcome.alerts });
-        }
-        current = checkStepScope(current, step, policy.changes, "the alert policy");
-        if (current.stop)
-            return current;
-        current = runWithEvent({ ...current, overrides: { ...current.overrides, ...policy.changes } }, step, "alert", policy.reasons.join("; "));
-        changes = { kind: "alert", alerts: outcome.alerts, changes: policy.changes, reasons: policy.reasons };
-        wf.log(step.title + ": training alert; resubmitting with " + JSON.stringify(policy.changes));
-    }
-}
-/** The alert policy's changes for a poll's alerts (the first alert per hyperparameter wins). */
-function jobAlertChanges(alerts, config) {
-    const changes = {};
-    const reasons = [];
-    for (const alert of Array.isArray(alerts) ? alerts : []) {
-        const kind = plainObject(alert).kind;
-        if (kind !== "diverged" && kind !== "overfitting" && kind !== "early-stopping") {
-            reasons.push("unknown alert " + JSON.stringify(kind));
-            continue;
-        }
-        const policy = applyAlertPolicy({ kind }, config);
-        reasons.push(policy.reason);
-        for (const [key, value] of Object.entries(policy.changes))
-            if (!Object.hasOwn(changes, key))
-                changes[key] = value;
-    }
-    return { changes, reasons };
-}
 // runtime/workflow/steps-plan.ts
-// Steps before any code runs: intake, plain agent work, research fan-out and
-// resource verification with hardware sizing.
-/** The kinds of work `sizeTimeout` knows. */
-const WORK_KINDS = ["training", "inference", "data", "eval"];
-/** A valid work kind, else training (the strictest timeout rules). */
-function workKindOf(value) {
-    return typeof value === "string" && WORK_KINDS.includes(value) ? value : "training";
-}
-/** Stop for a step the compiler built without the agents its kind needs. */
-function missingAgentStop(run, step, slot) {
-    return runWithStop(run, step, "invalid-pipeline", "the " + step.kind + " step `" + step.id + "` has no " + slot + " agent");
-}
-/** What the user typed that names protected values (everything but the task text and the approvals). */
-function intakeUserIntent(run) {
-    const intent = {};
-    for (const [name, value] of Object.entries(run.args)) {
-        if (name !== "task" && name !== "approvedScopeChanges")
-            intent[name] = value;
-    }
-    return intent;
-}
+// Steps before the work itself: intake (with the task class), plain agent
+// work, research fan-out, and resource verification with sizing (a kind only
+// some profiles use; the others keep none of its code).
+/** The class whose task the intake answers itself when the step does not set `answerClass`. */
+const INTAKE_ANSWER_CLASS = "trivial";
 /**
- * Intake: the worker restates the task and records the user's baseline,
- * which is frozen for the scope guard (values the user passed as args win).
- * `needs_clarification` stops with `needs-clarification` and the question.
+ * Intake: the worker restates the task, records the user's baseline (the
+ * keys of `config.baselineKeys`, by default the pipeline's protected keys)
+ * and plans the run. Its baseline is frozen for the scope guard under the
+ * values the user passed as args (those win). `needs_clarification` stops
+ * with `needs-clarification` and the question. With `config.classes` the
+ * worker must pick `task_class` from them (else `agent-failed`), stored as
+ * `run.taskClass`; the answer class (`config.answerClass`, default
+ * `trivial`) must come with an `answer`, which ends the run with `answered`.
+ * `config.request` adds the profile's wording to the request.
  */
 async function runIntakeStep(wf, pipeline, step, run) {
     const worker = stepAgent(step, "worker");
     if (!worker)
         return missingAgentStop(run, step, "worker");
-    const request = "Take the task in: summarize it, classify its type, record the user's baseline exactly as they stated it " +
-        "(method, model, dataset, sequence_length; null where they said nothing) and plan the run. " +
-        "If the task is too ambiguous to start, set needs_clarification and ask one question.";
-    const called = await callAgent(wf, pipeline, step, worker, run, { request, context: stepContext(run, step, {}) });
+    const config = step.config ?? {};
+    const baselineKeys = Array.isArray(config.baselineKeys) ? textList(config.baselineKeys) : Object.keys(pipelineProtectedKeys(pipeline));
+    const classes = textList(config.classes);
+    const answerClass = nonEmptyText(config.answerClass) ?? INTAKE_ANSWER_CLASS;
+    let fallback = "Take the task in: summarize it, record in baseline the value the user stated for each of the baselineKeys, exactly as they stated it " +
+        "(null where they said nothing), and plan the run. If the task is too ambiguous to start, set needs_clarification and ask one question.";
+    if (classes.length > 0) {
+        fallback += " Classify the task as exactly one of the classes (task_class). If it is " + answerClass + ", answer it yourself in answer; otherwise set answer to null.";
+    }
+    const extra = { baselineKeys };
+    if (classes.length > 0)
+        extra.classes = classes;
+    const called = await callAgent(wf, pipeline, step, worker, run, { request: stepRequest(step, fallback), context: stepContext(run, step, extra) });
     if (!called.output)
         return called.run;
     const output = called.output;
-    const baseline = freezeBaseline([intakeUserIntent(called.run), plainObject(output.baseline)]);
-    const next = runWithOutput({ ...called.run, baseline: { ...baseline } }, step, output);
+    const keys = runParamKeys(pipeline, baselineKeys.concat(Object.keys(run.baseline ?? {})));
+    const reported = freezeBaseline(plainObject(output.baseline), keys, { stripPrefixes: pipeline.scopeStripPrefixes });
+    const baseline = { ...reported, ...(run.baseline ?? {}) };
+    let next = runWithOutput({ ...called.run, baseline }, step, output);
     if (output.needs_clarification === true) {
         return runWithStop(next, step, "needs-clarification", nonEmptyText(output.question) ?? "the task is ambiguous; restate it with more detail");
     }
-    return runWithEvent(next, step, "baseline", "frozen baseline " + JSON.stringify(baseline));
+    next = runWithEvent(next, step, "baseline", "frozen baseline " + JSON.stringify(baseline));
+    if (classes.length === 0)
+        return next;
+    const said = nonEmptyText(output.task_class);
+    const taskClass = said === null ? undefined : classes.find((name) => name.toLowerCase() === said.toLowerCase());
+    if (taskClass === undefined) {
+        const detail = "agent `" + worker.name + "` classified the task as " + JSON.stringify(output.task_class ?? null) + ", expected one of " + classes.join(", ");
+        return runWithStop(next, step, "agent-failed", detail);
+    }
+    next = runWithEvent({ ...next, taskClass }, step, "task-class", "the task is " + taskClass);
+    if (taskClass !== answerClass)
+        return next;
+    const answer = nonEmptyText(output.answer);
+    if (answer === null)
+        return runWithStop(next, step, "agent-failed", "agent `" + worker.name + "` classified the task as " + taskClass + " but gave no answer");
+    wf.log(step.title + ": the task is " + taskClass + "; answered directly");
+    return runWithStop(next, step, "answered", answer, { task_class: taskClass, answer });
 }
 /**
  * A plain agent step: `blocked` stops with `step-blocked`; proposed changes
- * pass the scope guard (`scope-change-requires-approval`).
+ * pass the scope guard (`scope-change-requires-approval`), whatever the
+ * agent claims about approval. `config.request` adds the profile's wording.
  */
 async function runAgentStep(wf, pipeline, step, run) {
     const worker = stepAgent(step, "worker");
     if (!worker)
         return missingAgentStop(run, step, "worker");
-    const request = "Carry out this step as your instructions describe. Report status (done, or blocked when you cannot proceed), " +
-        "a summary, your outputs, the evidence, and in proposed_changes any change you want to the task's configuration.";
+    const request = stepRequest(step, "Carry out this step as your instructions describe. Report status (done, or blocked when you cannot proceed), " +
+        "a summary, your outputs, the evidence, and in proposed_changes any change you want to the task's configuration.");
     const called = await callAgent(wf, pipeline, step, worker, run, { request, context: stepContext(run, step, {}) });
     if (!called.output)
         return called.run;
@@ -2300,104 +1398,15 @@ async function runAgentStep(wf, pipeline, step, run) {
     if (output.status !== "done") {
         return runWithStop(runWithOutput(called.run, step, output), step, "step-blocked", nonEmptyText(output.summary) ?? "the agent reported the step blocked");
     }
-    const scoped = checkStepScope(called.run, step, output.proposed_changes, "the agent `" + worker.name + "`");
+    const scoped = checkStepScope(pipeline, called.run, step, output.proposed_changes, "the agent `" + worker.name + "`");
     if (scoped.stop)
         return scoped;
     return runWithOutput(scoped, step, output);
 }
-/**
- * Fan-out research: every finder in parallel (a failed one is logged and
- * skipped; all failed stops with `agent-failed`), then the synthesis agent
- * combines the findings, with any critic feedback on this step.
- */
-async function runFanoutStep(wf, pipeline, step, run) {
-    const finders = stepAgents(step, "finder");
-    const synthesis = stepAgent(step, "synthesis");
-    if (finders.length === 0)
-        return missingAgentStop(run, step, "finder");
-    if (!synthesis)
-        return missingAgentStop(run, step, "synthesis");
-    const request = "Search with your one capability and report what you find, each finding with its title, URL and a summary.";
-    const calls = finders.map(() => ({ request, context: stepContext(run, step, {}) }));
-    const batch = await callAgentsParallel(wf, pipeline, step, finders, run, calls);
-    if (batch.run.stop)
-        return batch.run;
-    let next = batch.run;
-    const findings = [];
-    batch.outputs.forEach((output, index) => {
-        const name = finders[index].name;
-        if (output === null) {
-            wf.log("Finder " + name + " returned nothing; continuing without it");
-            next = runWithEvent(next, step, "skip", "finder `" + name + "` returned nothing");
-        }
-        else {
-            findings.push({ finder: name, findings: output.findings, notes: output.notes });
-        }
-    });
-    if (findings.length === 0) {
-        return runWithStop(next, step, "agent-failed", "all " + finders.length + " finders returned nothing: " + finders.map((finder) => finder.name).join(", "));
-    }
-    const synthesisRequest = "Synthesize the finders' findings into one recipe (data, method, hyperparameters, evaluation), every value with its source. " +
-        "If there is critic feedback, fix every issue it lists.";
-    const called = await callAgent(wf, pipeline, step, synthesis, next, { request: synthesisRequest, context: stepContext(next, step, { findings }) });
-    if (!called.output)
-        return called.run;
-    return runWithOutput(called.run, step, called.output);
-}
-/**
- * Resource verification: every checker in parallel; an unverified resource
- * (null checker) stops with `agent-failed`, a missing one with
- * `resource-missing` (never substituted). Then the first model with a
- * parameter count sizes the hardware and timeout (`no-hardware-fits`).
- */
-async function runResourcesStep(wf, pipeline, step, run) {
-    const checkers = stepAgents(step, "checker");
-    if (checkers.length === 0)
-        return missingAgentStop(run, step, "checker");
-    const request = "Check that every resource you are responsible for exists as named, and report its facts (for a model, its parameter count in billions). Never substitute another resource.";
-    const calls = checkers.map(() => ({ request, context: stepContext(run, step, {}) }));
-    const batch = await callAgentsParallel(wf, pipeline, step, checkers, run, calls);
-    if (batch.run.stop)
-        return batch.run;
-    const failed = checkers.filter((_, index) => batch.outputs[index] === null).map((checker) => checker.name);
-    if (failed.length > 0) {
-        return runWithStop(batch.run, step, "agent-failed", "could not verify resources: checker " + failed.join(", ") + " returned nothing");
-    }
-    const resources = batch.outputs;
-    const missing = resources.filter((resource) => resource.exists !== true);
-    if (missing.length > 0) {
-        const names = missing.map((resource) => "`" + String(resource.resource) + "` (" + String(resource.kind) + (nonEmptyText(resource.notes) ? ": " + resource.notes : "") + ")");
-        const detail = "not found: " + names.join(", ") + ". Nothing is substituted; fix the task or the resource and rerun";
-        return runWithStop(runWithOutput(batch.run, step, { resources, sizing: null }), step, "resource-missing", detail, { missing });
-    }
-    const model = resources.find((resource) => resource.kind === "model" && positiveNumber(resource.params_b) !== null);
-    if (!model) {
-        const next = runWithEvent(batch.run, step, "sizing", "no verified model with a parameter count: hardware not sized here");
-        return runWithOutput(next, step, { resources, sizing: null });
-    }
-    const paramsB = model.params_b;
-    const config = step.config ?? {};
-    const hardware = sizeHardware({
-        paramsB,
-        bytesPerParam: positiveNumber(config.bytesPerParam) ?? undefined,
-        overhead: positiveNumber(config.overhead) ?? undefined,
-        perGpu: config.perGpu === true,
-    });
-    const timeout = sizeTimeout({ paramsB, work: workKindOf(config.work) });
-    if (hardware.flavor === null) {
-        return runWithStop(runWithOutput(batch.run, step, { resources, sizing: null }), step, "no-hardware-fits", hardware.reason);
-    }
-    const sizing = { flavor: hardware.flavor, timeoutHours: timeout.timeoutHours, basis: timeout.basis + "; " + hardware.reason, footprintGb: hardware.footprintGb };
-    const next = runWithEvent({ ...batch.run, sizing }, step, "sizing", sizing.flavor + " for " + sizing.timeoutHours + "h: " + sizing.basis);
-    return runWithOutput(next, step, { resources, sizing });
-}
 // runtime/workflow/steps-test.ts
 // Validation before the full run: the CPU smoke test, the billable GPU
-// preflight (with the OOM ladder) and the readiness checklist with the submit invariant.
-/** The step's retry bound: `config.maxRetries`, else the contract's. */
-function stepMaxRetries(pipeline, step) {
-    return configCount((step.config ?? {}).maxRetries, configCount(pipeline.contract.maxRetries, 3));
-}
+// preflight (with the OOM ladder), the readiness checklist with the submit
+// invariant, and the failure fixer of the machine-learning kinds.
 /**
  * Smoke test: the worker runs the smallest end-to-end test. A failure is
  * classified, its signature goes through the repetition guard
@@ -2411,8 +1420,8 @@ async function runSmokeStep(wf, pipeline, step, run) {
         return missingAgentStop(run, step, "worker");
     const fixer = stepAgent(step, "fixer");
     const maxRetries = stepMaxRetries(pipeline, step);
-    const request = "Run the smallest end-to-end test of the code (tiny data, a few steps, CPU) and report whether it passed, the exact command and the tail of the log. " +
-        "If a fix is given, apply exactly that fix first.";
+    const request = stepRequest(step, "Run the smallest end-to-end test of the code (tiny data, a few steps, CPU) and report whether it passed, the exact command and the tail of the log. " +
+        "If a fix is given, apply exactly that fix first.");
     let current = run;
     let fix = null;
     for (let attempt = 1;; attempt++) {
@@ -2441,145 +1450,37 @@ async function runSmokeStep(wf, pipeline, step, run) {
     }
 }
 /**
- * Preflight: a tiny billable GPU job. Before each attempt the estimate is
- * approved against the ledger (`needs-approval`, `cost-cap-reached`); after
- * it the cost is settled. OOM climbs the ladder (rung carried in `run.oom`,
- * changes in `run.overrides`; `oom-ladder-exhausted`), bounded by its rungs;
- * other failures go to the fixer, bounded by `maxRetries` (`preflight-failed`).
+ * Ask the fixer for an analysis and the one minimal fix of a classified
+ * failure. No fixer, or no analysis, stops with `stopReason`: a retry never
+ * happens without an analysis. The fix's changes pass the scope guard.
  */
-async function runPreflightStep(wf, pipeline, step, run) {
-    const worker = stepAgent(step, "worker");
-    if (!worker)
-        return missingAgentStop(run, step, "worker");
-    const fixer = stepAgent(step, "fixer");
-    const config = step.config ?? {};
-    const maxRetries = stepMaxRetries(pipeline, step);
-    let flavor = nonEmptyText(config.flavor) ?? (run.sizing ? run.sizing.flavor : null);
-    let timeoutHours = positiveNumber(config.timeoutHours) ?? TIMEOUT_TIERS.short.maxHours;
-    const request = "Submit one tiny GPU job with the same imports, model path and entry point as the full run, on exactly the given flavor and timeout, " +
-        "with the required config changes and any given fix applied. Report its id, status, log tail, cost and the training config it ran with.";
-    let current = run;
-    let fix = null;
-    let oom = null;
-    let failures = 0;
-    for (let attempt = 1;; attempt++) {
-        const key = billingKey(current, step, attempt);
-        const approval = approveBillable(current, step, { key, flavor, timeoutHours, what: step.id + " attempt " + attempt });
-        if (approval.run.stop)
-            return approval.run;
-        const extra = { attempt, flavor, timeoutHours, estimateUsd: approval.estimateUsd, trainingConfig: approval.run.trainingConfig, oom, fix };
-        const called = await callAgent(wf, pipeline, step, worker, approval.run, { request, context: stepContext(approval.run, step, extra) });
-        // A worker that died may have started the job: its reservation stays committed.
-        if (!called.output)
-            return called.run;
-        const output = called.output;
-        current = settleBillable(called.run, step, key, output.cost_usd);
-        if (current.stop)
-            return current;
-        const reported = { ...current.trainingConfig, ...plainObject(output.config) };
-        current = { ...current, trainingConfig: reported };
-        if (output.status === "completed") {
-            return runWithOutput(current, step, { ...output, flavor: nonEmptyText(output.flavor) ?? flavor, timeoutHours, attempts: attempt });
-        }
-        const logTail = typeof output.log_tail === "string" ? output.log_tail : "";
-        const cls = classifyFailureLog(logTail);
-        if (cls === "oom") {
-            const ladder = nextOomRung(current.oom, { ...reported, ...current.overrides, flavor: flavor ?? undefined });
-            current = { ...current, oom: ladder.state };
-            if (ladder.action === "stop")
-                return runWithStop(current, step, "oom-ladder-exhausted", ladder.reason);
-            current = runWithEvent({ ...current, overrides: { ...current.overrides, ...ladder.changes } }, step, "oom", "rung " + ladder.rung + " (" + ladder.step + "): " + JSON.stringify(ladder.changes));
-            if (typeof ladder.changes.flavor === "string")
-                flavor = ladder.changes.flavor;
-            oom = { rung: ladder.rung, step: ladder.step, changes: ladder.changes, allowedFix: FAILURE_TAXONOMY.oom.fix };
-            fix = null;
-            wf.log(step.title + ": out of memory; OOM ladder rung " + ladder.rung + " (" + ladder.step + ")");
-            continue;
-        }
-        failures++;
-        current = recordSignature(pipeline, step, current, { name: step.id, args: { flavor, timeoutHours, config: reported }, result: logTail });
-        if (current.stop)
-            return current;
-        if (failures > maxRetries) {
-            return runWithStop(current, step, "preflight-failed", "failed " + failures + " times without an OOM (last failure: " + cls + ")");
-        }
-        const asked = await askFixer(wf, pipeline, step, fixer, current, { cls, attempt, logTail, config: reported }, "preflight-failed");
-        if (!asked.fix)
-            return asked.run;
-        current = asked.run;
-        const mechanical = mechanicalFix(cls, { ...reported, ...current.overrides }, timeoutHours);
-        if (mechanical.timeoutHours !== null)
-            timeoutHours = mechanical.timeoutHours;
-        if (Object.keys(mechanical.training).length > 0) {
-            current = checkStepScope(current, step, mechanical.training, "the " + cls + " fix");
-            if (current.stop)
-                return current;
-            current = { ...current, overrides: { ...current.overrides, ...mechanical.training } };
-        }
-        fix = fixForRetry(cls, asked.fix, mechanical.timeoutHours !== null ? { ...mechanical.training, timeoutHours } : mechanical.training);
-        oom = null;
-        wf.log(step.title + ": attempt " + attempt + " failed (" + cls + "); retrying with the fixer's analysis");
-    }
-}
-/** Normalize a checklist item for matching. */
-function checklistKey(text) {
-    return typeof text === "string" ? text.trim().toLowerCase().replace(/\s+/g, " ") : "";
-}
-/**
- * Readiness checklist: every configured item must be reported satisfied
- * (`checklist-incomplete`), and the described job must pass the submit
- * invariant (`submit-invariant-violated`) and the scope guard
- * (`scope-change-requires-approval`). The accepted job is `run.jobPlan`.
- */
-async function runChecklistStep(wf, pipeline, step, run) {
-    const worker = stepAgent(step, "worker");
-    if (!worker)
-        return missingAgentStop(run, step, "worker");
-    const config = step.config ?? {};
-    const items = (Array.isArray(config.items) ? config.items : []).filter((item) => typeof item === "string");
-    const request = "Go through every checklist item and mark it satisfied only with concrete evidence. Then describe the job exactly as it will be submitted: " +
-        "its code (inline, an http(s) URL or a repo, never a local path), timeout in hours, work kind, monitoring target, persistence destination and flavor.";
-    const context = stepContext(run, step, { items, sizing: run.sizing, trainingConfig: run.trainingConfig });
-    const called = await callAgent(wf, pipeline, step, worker, run, { request, context });
+async function askFixer(wf, pipeline, step, fixer, run, failure, stopReason) {
+    const allowedFix = Object.hasOwn(FAILURE_TAXONOMY, failure.cls) ? FAILURE_TAXONOMY[failure.cls].fix : FAILURE_TAXONOMY.unknown.fix;
+    if (!fixer)
+        return { run: runWithStop(run, step, stopReason, "attempt " + failure.attempt + " failed (" + failure.cls + ") and the step has no fixer to analyse it"), fix: null };
+    const request = stepRequest(step, "Attempt " + failure.attempt + " failed. Read the log, say what went wrong and why (analysis), name the failure class, " +
+        "and propose only the one allowed minimal fix as changes. Never change the values the user set (the baseline: method, model, dataset, sequence length and the like).", "fixerRequest");
+    const context = stepContext(run, step, {
+        failure: { class: failure.cls, allowedFix, attempt: failure.attempt, command: failure.command ?? null, config: failure.config ?? null, log_tail: failure.logTail },
+    });
+    const called = await callAgent(wf, pipeline, step, fixer, run, { request, context });
     if (!called.output)
-        return called.run;
-    const output = called.output;
-    const next = runWithOutput(called.run, step, output);
-    const reported = (Array.isArray(output.items) ? output.items : []).map((entry) => plainObject(entry));
-    const missing = items.filter((item) => !reported.some((entry) => checklistKey(entry.item) === checklistKey(item)));
-    const unsatisfied = reported.filter((entry) => entry.satisfied !== true).map((entry) => String(entry.item));
-    if (missing.length > 0 || unsatisfied.length > 0) {
-        const parts = [];
-        if (unsatisfied.length > 0)
-            parts.push("unsatisfied: " + unsatisfied.join("; "));
-        if (missing.length > 0)
-            parts.push("not reported: " + missing.join("; "));
-        return runWithStop(next, step, "checklist-incomplete", parts.join(". "), { unsatisfied, missing });
+        return { run: called.run, fix: null };
+    const fix = called.output;
+    if (nonEmptyText(fix.analysis) === null) {
+        return { run: runWithStop(called.run, step, stopReason, "the fixer `" + fixer.name + "` gave no analysis, so the step is not retried blindly"), fix: null };
     }
-    const job = plainObject(output.job);
-    const code = plainObject(job.code);
-    const submission = {
-        code: Object.keys(code).length > 0 ? { kind: code.kind, value: String(code.value ?? "") } : null,
-        timeoutHours: job.timeout_hours,
-        work: workKindOf(job.work),
-        monitoring: job.monitoring ? plainObject(job.monitoring) : null,
-        persistence: job.persistence ? plainObject(job.persistence) : null,
-        flavor: typeof job.flavor === "string" ? job.flavor : null,
-    };
-    const invariant = checkSubmitInvariant(submission);
-    if (!invariant.ok) {
-        const detail = invariant.violations.map((violation) => violation.code + ": " + violation.message).join("; ");
-        return runWithStop(next, step, "submit-invariant-violated", detail, { violations: invariant.violations });
-    }
-    // The job as described may not quietly change the task (a `--model` flag in inline code counts).
-    const scoped = checkStepScope(next, step, job, "the job plan of `" + worker.name + "`");
+    const scoped = checkStepScope(pipeline, called.run, step, fix.changes, "the fixer `" + fixer.name + "`");
     if (scoped.stop)
-        return scoped;
-    const jobPlan = { ...job, work: submission.work };
-    return runWithEvent({ ...scoped, jobPlan }, step, "job-plan", "job on " + jobPlan.flavor + " for " + String(jobPlan.timeout_hours) + "h passed the submit invariant");
+        return { run: scoped, fix: null };
+    const described = runWithEvent(scoped, step, "fix", failure.cls + ": " + (nonEmptyText(fix.description) ?? nonEmptyText(fix.analysis)));
+    return { run: described, fix };
 }
-// runtime/workflow/types.ts
-
+/** The fix a retry carries: the class, the allowed fix, the fixer's analysis and changes. */
+function fixForRetry(cls, fix, mechanical) {
+    const allowedFix = Object.hasOwn(FAILURE_TAXONOMY, cls) ? FAILURE_TAXONOMY[cls].fix : FAILURE_TAXONOMY.unknown.fix;
+    return { failure_class: cls, allowedFix, analysis: fix.analysis, changes: fix.changes ?? {}, description: fix.description ?? "", mechanicalChanges: mechanical };
+}
 // ---- end of specc runtime ----
 
 // The pipeline realized from the spec: what the driver executes. Spec text is data here, never code.
@@ -2649,11 +1550,47 @@ const PIPELINE = {
       "type": "number"
     }
   ],
-  "protectedKeys": [
-    "method",
-    "model",
-    "dataset",
-    "sequence_length"
+  "protectedKeys": {
+    "dataset": [
+      "dataset",
+      "dataset_name",
+      "dataset_id",
+      "train_dataset",
+      "dataset_name_or_path"
+    ],
+    "method": [
+      "method",
+      "training_method",
+      "approach",
+      "peft",
+      "use_peft",
+      "tuning_method",
+      "finetuning_method"
+    ],
+    "model": [
+      "model",
+      "model_name",
+      "model_id",
+      "base_model",
+      "model_name_or_path",
+      "base_model_name_or_path"
+    ],
+    "sequence_length": [
+      "sequence_length",
+      "max_seq_length",
+      "max_length",
+      "max_seq_len",
+      "seq_len",
+      "seq_length",
+      "max_source_length",
+      "block_size",
+      "context_length",
+      "max_sequence_length"
+    ]
+  },
+  "scopeStripPrefixes": [
+    "https://huggingface.co/datasets/",
+    "https://huggingface.co/"
   ],
   "steps": [
     {
@@ -2664,31 +1601,46 @@ const PIPELINE = {
           "schema": {
             "additionalProperties": true,
             "properties": {
+              "answer": {
+                "description": "The answer itself, for a task that needs no further steps.",
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
               "baseline": {
                 "additionalProperties": true,
+                "description": "The values the user stated, by key; null where they said nothing.",
                 "properties": {
                   "dataset": {
                     "type": [
                       "string",
+                      "number",
+                      "boolean",
                       "null"
                     ]
                   },
                   "method": {
                     "type": [
                       "string",
+                      "number",
+                      "boolean",
                       "null"
                     ]
                   },
                   "model": {
                     "type": [
                       "string",
+                      "number",
+                      "boolean",
                       "null"
                     ]
                   },
                   "sequence_length": {
                     "type": [
-                      "number",
                       "string",
+                      "number",
+                      "boolean",
                       "null"
                     ]
                   }
@@ -2719,28 +1671,43 @@ const PIPELINE = {
               "summary": {
                 "type": "string"
               },
-              "task_type": {
+              "task_class": {
+                "enum": [
+                  "trivial",
+                  "training",
+                  "evaluation",
+                  "inference",
+                  "data"
+                ],
                 "type": "string"
               }
             },
             "required": [
               "summary",
-              "task_type",
               "baseline",
               "plan",
               "needs_clarification",
-              "question"
+              "question",
+              "task_class",
+              "answer"
             ],
             "type": "object"
           }
         }
       ],
       "config": {
-        "protectedKeys": [
+        "baselineKeys": [
           "method",
           "model",
           "dataset",
           "sequence_length"
+        ],
+        "classes": [
+          "trivial",
+          "training",
+          "evaluation",
+          "inference",
+          "data"
         ]
       },
       "id": "source-collection",
@@ -2800,6 +1767,68 @@ const PIPELINE = {
     {
       "agents": [
         {
+          "name": "dataset-curation-verify-license-and-provenance-audit",
+          "role": "critic",
+          "schema": {
+            "additionalProperties": true,
+            "properties": {
+              "issues": {
+                "items": {
+                  "additionalProperties": true,
+                  "properties": {
+                    "severity": {
+                      "description": "hard: the output is wrong or unsupported and the step must run again; soft: a note for later steps.",
+                      "enum": [
+                        "hard",
+                        "soft"
+                      ],
+                      "type": "string"
+                    },
+                    "text": {
+                      "type": "string"
+                    }
+                  },
+                  "required": [
+                    "severity",
+                    "text"
+                  ],
+                  "type": "object"
+                },
+                "type": "array"
+              },
+              "summary": {
+                "type": "string"
+              },
+              "verdict": {
+                "description": "For the reader; only hard issues send the step back.",
+                "enum": [
+                  "pass",
+                  "fail"
+                ],
+                "type": "string"
+              }
+            },
+            "required": [
+              "verdict",
+              "issues",
+              "summary"
+            ],
+            "type": "object"
+          }
+        }
+      ],
+      "config": {
+        "maxRetries": 3,
+        "reviews": "license-and-provenance-audit"
+      },
+      "id": "verify-license-and-provenance-audit",
+      "index": 2,
+      "kind": "critic",
+      "title": "Verify license and provenance audit"
+    },
+    {
+      "agents": [
+        {
           "name": "dataset-curation-implement",
           "role": "worker",
           "schema": {
@@ -2842,7 +1871,7 @@ const PIPELINE = {
       ],
       "config": {},
       "id": "implement",
-      "index": 2,
+      "index": 3,
       "kind": "agent",
       "title": "Implement"
     },
@@ -2858,16 +1887,21 @@ const PIPELINE = {
                 "items": {
                   "additionalProperties": true,
                   "properties": {
-                    "description": {
+                    "severity": {
+                      "description": "hard: the output is wrong or unsupported and the step must run again; soft: a note for later steps.",
+                      "enum": [
+                        "hard",
+                        "soft"
+                      ],
                       "type": "string"
                     },
-                    "severity": {
+                    "text": {
                       "type": "string"
                     }
                   },
                   "required": [
                     "severity",
-                    "description"
+                    "text"
                   ],
                   "type": "object"
                 },
@@ -2877,6 +1911,7 @@ const PIPELINE = {
                 "type": "string"
               },
               "verdict": {
+                "description": "For the reader; only hard issues send the step back.",
                 "enum": [
                   "pass",
                   "fail"
@@ -2898,7 +1933,7 @@ const PIPELINE = {
         "reviews": "implement"
       },
       "id": "code-review",
-      "index": 3,
+      "index": 4,
       "kind": "critic",
       "title": "Code review"
     },
@@ -2976,142 +2011,17 @@ const PIPELINE = {
         }
       ],
       "config": {
+        "branches": [
+          "training",
+          "inference",
+          "data"
+        ],
         "maxRetries": 3
       },
       "id": "cpu-smoke-test",
-      "index": 4,
+      "index": 5,
       "kind": "smoke",
       "title": "CPU smoke test"
-    },
-    {
-      "agents": [
-        {
-          "name": "dataset-curation-gpu-preflight",
-          "role": "worker",
-          "schema": {
-            "additionalProperties": true,
-            "properties": {
-              "config": {
-                "additionalProperties": true,
-                "properties": {
-                  "gradient_accumulation_steps": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ]
-                  },
-                  "gradient_checkpointing": {
-                    "type": [
-                      "boolean",
-                      "null"
-                    ]
-                  },
-                  "per_device_train_batch_size": {
-                    "type": [
-                      "integer",
-                      "null"
-                    ]
-                  }
-                },
-                "required": [
-                  "per_device_train_batch_size",
-                  "gradient_accumulation_steps",
-                  "gradient_checkpointing"
-                ],
-                "type": "object"
-              },
-              "cost_usd": {
-                "type": [
-                  "number",
-                  "null"
-                ]
-              },
-              "flavor": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "job_id": {
-                "type": [
-                  "string",
-                  "null"
-                ]
-              },
-              "log_tail": {
-                "type": "string"
-              },
-              "status": {
-                "enum": [
-                  "completed",
-                  "failed"
-                ],
-                "type": "string"
-              }
-            },
-            "required": [
-              "job_id",
-              "status",
-              "log_tail",
-              "cost_usd",
-              "flavor",
-              "config"
-            ],
-            "type": "object"
-          }
-        },
-        {
-          "name": "dataset-curation-gpu-preflight-fixer",
-          "role": "worker",
-          "schema": {
-            "additionalProperties": true,
-            "properties": {
-              "analysis": {
-                "description": "What the log shows went wrong, and why.",
-                "minLength": 1,
-                "type": "string"
-              },
-              "changes": {
-                "additionalProperties": true,
-                "description": "The config or code changes of the one minimal fix.",
-                "type": "object"
-              },
-              "description": {
-                "description": "The fix in one or two sentences.",
-                "type": "string"
-              },
-              "failure_class": {
-                "enum": [
-                  "oom",
-                  "wrong-argument",
-                  "import-error",
-                  "dataset-schema",
-                  "timeout",
-                  "divergence",
-                  "unknown"
-                ],
-                "type": "string"
-              }
-            },
-            "required": [
-              "analysis",
-              "failure_class",
-              "changes",
-              "description"
-            ],
-            "type": "object"
-          }
-        }
-      ],
-      "config": {
-        "flavor": "t4-small",
-        "maxRetries": 3,
-        "timeoutHours": 0.5
-      },
-      "id": "gpu-preflight",
-      "index": 5,
-      "kind": "preflight",
-      "title": "GPU preflight"
     },
     {
       "agents": [
@@ -3163,6 +2073,17 @@ const PIPELINE = {
       "title": "Quality sampling and human review"
     },
     {
+      "agents": [],
+      "config": {
+        "autoUnderCap": false,
+        "gate": "Gate (approval): The Reviewer explicitly approves the sampled data for publication. Without that approval nothing is published (R8)."
+      },
+      "id": "approve-quality-sampling-and-human-review",
+      "index": 7,
+      "kind": "approval",
+      "title": "Approve quality sampling and human review"
+    },
+    {
       "agents": [
         {
           "name": "dataset-curation-publication",
@@ -3207,9 +2128,63 @@ const PIPELINE = {
       ],
       "config": {},
       "id": "publication",
-      "index": 7,
+      "index": 8,
       "kind": "agent",
       "title": "Publication"
+    },
+    {
+      "agents": [
+        {
+          "name": "dataset-curation-publication-checklist",
+          "role": "worker",
+          "schema": {
+            "additionalProperties": true,
+            "properties": {
+              "items": {
+                "items": {
+                  "additionalProperties": true,
+                  "properties": {
+                    "evidence": {
+                      "minLength": 1,
+                      "type": "string"
+                    },
+                    "item": {
+                      "type": "string"
+                    },
+                    "satisfied": {
+                      "type": "boolean"
+                    }
+                  },
+                  "required": [
+                    "item",
+                    "satisfied",
+                    "evidence"
+                  ],
+                  "type": "object"
+                },
+                "type": "array"
+              }
+            },
+            "required": [
+              "items"
+            ],
+            "type": "object"
+          }
+        }
+      ],
+      "config": {
+        "items": [
+          "Licenses verified for every source (Phase 2)",
+          "Provenance column present on every row (R3)",
+          "Personal-data pass done (R6)",
+          "Human approval recorded (Phase 4)",
+          "Card written with sources, counts and licenses (C7)"
+        ]
+      },
+      "id": "publication-checklist",
+      "index": 9,
+      "kind": "checklist",
+      "title": "Publication checklist"
     },
     {
       "agents": [
@@ -3263,6 +2238,11 @@ const PIPELINE = {
         }
       ],
       "config": {
+        "branches": [
+          "training",
+          "evaluation",
+          "inference"
+        ],
         "criteria": [
           {
             "id": "D1",
@@ -3287,10 +2267,17 @@ const PIPELINE = {
         ]
       },
       "id": "final-verification",
-      "index": 8,
+      "index": 10,
       "kind": "completion",
       "title": "Final verification"
     }
+  ],
+  "taskClasses": [
+    "trivial",
+    "training",
+    "evaluation",
+    "inference",
+    "data"
   ]
 };
 
@@ -3303,44 +2290,54 @@ phase("Source collection");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[0], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 1: license-and-provenance-audit (agent, kept from Phase 2, R1, R2, R3)
+// Step 1: license-and-provenance-audit (agent, adapted from Phase 2)
 phase("License and provenance audit");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[1], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 2: implement (agent, adapted from Phase 3, P2, R3, R4, R5, R6, R7)
-phase("Implement");
+// Step 2: verify-license-and-provenance-audit (critic, adapted from Phase 2)
+phase("Verify license and provenance audit");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[2], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 3: code-review (critic, added from Phase 3, P2, R3, R4, R5, R6, R7)
-phase("Code review");
+// Step 3: implement (agent, adapted from Phase 3)
+phase("Implement");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[3], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 4: cpu-smoke-test (smoke, adapted from Phase 3, P2, R3, R4, R5, R6, R7)
-phase("CPU smoke test");
+// Step 4: code-review (critic, added from Phase 3)
+phase("Code review");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[4], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 5: gpu-preflight (preflight, added from Phase 3, P2, R3, R4, R5, R6, R7)
-phase("GPU preflight");
+// Step 5: cpu-smoke-test (smoke, adapted from Phase 3)
+phase("CPU smoke test");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[5], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 6: quality-sampling-and-human-review (agent, kept from Phase 4, R4, R8)
+// Step 6: quality-sampling-and-human-review (agent, adapted from Phase 4)
 phase("Quality sampling and human review");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[6], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 7: publication (agent, kept from Phase 5, R3, R4, R6, R9)
-phase("Publication");
+// Step 7: approve-quality-sampling-and-human-review (approval, adapted from Phase 4)
+phase("Approve quality sampling and human review");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[7], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 8: final-verification (completion, added from D1, D2, D3, D4, D5)
-phase("Final verification");
+// Step 8: publication (agent, adapted from Phase 5)
+phase("Publication");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[8], run);
+if (run.stop) return finishRun(PIPELINE, run);
+
+// Step 9: publication-checklist (checklist, adapted from Phase 5)
+phase("Publication checklist");
+run = await runStep(wf, PIPELINE, PIPELINE.steps[9], run);
+if (run.stop) return finishRun(PIPELINE, run);
+
+// Step 10: final-verification (completion, added from D1, D2, D3, D4, D5)
+phase("Final verification");
+run = await runStep(wf, PIPELINE, PIPELINE.steps[10], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
 return finishRun(PIPELINE, run);

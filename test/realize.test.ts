@@ -230,6 +230,12 @@ describe("the canonical spec with the Hugging Face profile", () => {
     expect(monitor.instructions.join("\n")).not.toMatch(/MUST follow the job until it completes/);
   });
 
+  test("a spec's own smoke-test gate runs for every task class; only training code's smoke test is a training branch", () => {
+    const { pipeline } = compiled("specs/eval-benchmark.md");
+    expect(pipeline!.steps.map((step) => step.title)).toEqual(["Intake", "Resources", "Implement", "Code review", "CPU smoke test", "Job readiness", "Full job", "Analysis and report", "Final verification"]);
+    expect(pipeline!.steps.find((step) => step.kind === "smoke")!.config.branches).toBeUndefined();
+  });
+
   test("dataset curation gets no GPU preflight, and its approval and checklist gates are steps", () => {
     const { pipeline } = compiled("specs/dataset-curation.md");
     const kinds = pipeline!.steps.map((step) => step.kind);

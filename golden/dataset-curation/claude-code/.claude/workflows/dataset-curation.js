@@ -2011,11 +2011,6 @@ const PIPELINE = {
         }
       ],
       "config": {
-        "branches": [
-          "training",
-          "inference",
-          "data"
-        ],
         "maxRetries": 3
       },
       "id": "cpu-smoke-test",

@@ -9,7 +9,8 @@ export const meta = {
     { title: "Code review", detail: "critic step, added (Phase 2)" },
     { title: "CPU smoke test", detail: "smoke step, adapted (Phase 2)" },
     { title: "Job readiness", detail: "readiness step, adapted (Phase 3)" },
-    { title: "Full job", detail: "job step, adapted (Phase 3, Phase 4)" },
+    { title: "Full job", detail: "job step, adapted (Phase 3)" },
+    { title: "Analysis and report", detail: "agent step, kept (Phase 4)" },
     { title: "Final verification", detail: "completion step, added (D1, D2, D3, D4)" },
   ],
 };
@@ -3125,11 +3126,6 @@ const PIPELINE = {
         }
       ],
       "config": {
-        "branches": [
-          "training",
-          "inference",
-          "data"
-        ],
         "maxRetries": 3
       },
       "id": "cpu-smoke-test",
@@ -3424,6 +3420,59 @@ const PIPELINE = {
     {
       "agents": [
         {
+          "name": "eval-benchmark-analysis-and-report",
+          "role": "worker",
+          "schema": {
+            "additionalProperties": true,
+            "properties": {
+              "evidence": {
+                "items": {
+                  "type": "string"
+                },
+                "type": "array"
+              },
+              "outputs": {
+                "additionalProperties": true,
+                "type": "object"
+              },
+              "proposed_changes": {
+                "additionalProperties": true,
+                "type": "object"
+              },
+              "status": {
+                "enum": [
+                  "done",
+                  "blocked"
+                ],
+                "type": "string"
+              },
+              "summary": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "status",
+              "summary",
+              "outputs",
+              "evidence"
+            ],
+            "type": "object"
+          }
+        }
+      ],
+      "config": {
+        "endsBranch": [
+          "data"
+        ]
+      },
+      "id": "analysis-and-report",
+      "index": 7,
+      "kind": "agent",
+      "title": "Analysis and report"
+    },
+    {
+      "agents": [
+        {
           "name": "eval-benchmark-final-verification",
           "role": "critic",
           "schema": {
@@ -3498,7 +3547,7 @@ const PIPELINE = {
         ]
       },
       "id": "final-verification",
-      "index": 7,
+      "index": 8,
       "kind": "completion",
       "title": "Final verification"
     }
@@ -3546,14 +3595,19 @@ phase("Job readiness");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[5], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 6: full-job (job, adapted from Phase 3, Phase 4)
+// Step 6: full-job (job, adapted from Phase 3)
 phase("Full job");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[6], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 7: final-verification (completion, added from D1, D2, D3, D4)
-phase("Final verification");
+// Step 7: analysis-and-report (agent, kept from Phase 4)
+phase("Analysis and report");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[7], run);
+if (run.stop) return finishRun(PIPELINE, run);
+
+// Step 8: final-verification (completion, added from D1, D2, D3, D4)
+phase("Final verification");
+run = await runStep(wf, PIPELINE, PIPELINE.steps[8], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
 return finishRun(PIPELINE, run);

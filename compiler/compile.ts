@@ -33,7 +33,7 @@ export interface CompileResult {
   profile: { name: string; why: string } | null;
   files: OutputFile[];
   /** Problems the target's own checks found in the input or the output. */
-  problems: { path: string; line: number | null; message: string; code?: string }[];
+  problems: { path: string; line: number | null; message: string; code?: string; hint?: string }[];
 }
 
 /** The whole pipeline in one function: parse → lower → check → realize → validate → emit → verify. */
@@ -48,7 +48,7 @@ export async function compile(file: VFile, options: CompileOptions): Promise<Com
   const unproven = await proveEnforcement(pipeline, { hooks: hooksRun(pipeline, profile) });
   pipeline.accounting = accountFor(ir, pipeline);
   if (unproven.length > 0) {
-    const problems = unproven.map((claim) => ({ path: options.sourcePath, line: ir.rules.find((rule) => rule.id === claim.rule)?.source.start.line ?? null, code: "SPC404", message: `Unexpected enforcement claim \`${claim.rule}\` → \`${claim.guard}\` without a passing violation run, expected the guard to stop a stand-in run that breaks it: ${claim.problem}` }));
+    const problems = unproven.map((claim) => ({ path: options.sourcePath, line: ir.rules.find((rule) => rule.id === claim.rule)?.source.start.line ?? null, code: "SPC404", hint: `profile \`${profile.name}\` binds \`${claim.guard}\` to this rule by its structure; give the guard something to act on (a \`protected\` key must be a parameter the user passes) or remove what binds it`, message: `Unexpected enforcement claim \`${claim.rule}\` → \`${claim.guard}\` without a passing violation run, expected the guard to stop a stand-in run that breaks it: ${claim.problem}` }));
     return { file, ir, pipeline, profile: used, files: [], problems };
   }
   const context = {

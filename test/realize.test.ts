@@ -10,6 +10,8 @@ import { STEP_KINDS } from "../runtime/workflow/index.js";
 import { TARGETS } from "../targets/index.js";
 import { ROOT } from "./helpers/paths.js";
 import { corpusSpecs } from "./helpers/spec.js";
+import { runWorkflow } from "./helpers/standin.js";
+import { cooperativeAnswer } from "../runtime/proof/answers.js";
 
 /** Words an ML realization brings with it. A neutral output may use one only if the spec does. */
 const ML_VOCABULARY = [
@@ -97,6 +99,17 @@ describe("neutral realization", () => {
     }
   });
 
+  test("every neutral script, with only the runtime it uses, runs to its end under the Workflow API stand-in", async () => {
+    for (const spec of neutral()) {
+      const { pipeline, files } = compiled(spec);
+      const source = files.find((file) => file.path.startsWith(".claude/workflows/"))!.content;
+      const args: { [key: string]: unknown } = { task: "the task", approve: pipeline!.steps.filter((step) => step.kind === "approval").map((step) => step.id) };
+      for (const param of pipeline!.params) if (param.required) args[param.name] = param.type === "string" ? "value" : 1;
+      const { result } = await runWorkflow(source, pipeline!, { args, answer: (_call, info) => cooperativeAnswer({ step: info.step, slot: info.slot, count: info.count, baseline: {} }) });
+      expect(result, `${spec}: ${JSON.stringify(result.detail)}`).toMatchObject({ status: "completed", stoppedReason: "completed" });
+    }
+  });
+
   test("the post-mortem starts with its own first phase, not an intake that freezes a model", () => {
     const { pipeline } = compiled("test/corpus/postmortem.md");
     expect(pipeline!.steps[0]).toMatchObject({ kind: "agent", title: "Timeline" });
@@ -135,6 +148,16 @@ describe("enforcement", () => {
     // Rules no guard checks say so.
     expect(where.R3).toBe("prompt:");
     expect(where.R16).toBe("prompt:");
+  });
+
+  test("a claim no stand-in run can prove fails the build with SPC404", async () => {
+    // The spec protects a value it never takes as a parameter: nothing is frozen, so nothing can stop a change.
+    const spec = "test/fixtures/realize/unprovable-claim.md";
+    const result = await compileSpec(spec);
+    expect(result.files).toEqual([]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ code: "SPC404", line: 17, message: expect.stringMatching(/^Unexpected enforcement claim `R1` → `checkScopeChange` without a passing violation run, expected the guard to stop a stand-in run that breaks it: the run ended `completed`/) }),
+    ]);
   });
 
   test("every guard claim carries a passing violation run with that guard's stop reason", () => {

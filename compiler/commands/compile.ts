@@ -46,7 +46,10 @@ export const compileCommand = defineCommand({
     if (messages) io.err(colorize(messages, io.color));
     if (result.files.length === 0 && result.problems.length === 0) return EXIT.failed;
     if (result.problems.length > 0) {
-      for (const problem of result.problems) io.err(`${problem.path}${problem.line ? `:${problem.line}` : ""}: error ${problem.code ?? "SPC403"} ${problem.message}`);
+      for (const problem of result.problems) {
+        io.err(`${problem.path}${problem.line ? `:${problem.line}` : ""}: error ${problem.code ?? "SPC403"} ${problem.message}`);
+        if (problem.hint) io.err(`  hint: ${problem.hint}`);
+      }
       return EXIT.failed;
     }
     if (result.profile && !values.check) io.err(`profile ${result.profile.name}: ${result.profile.why}`);

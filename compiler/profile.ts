@@ -107,8 +107,6 @@ export interface JobCommands {
   flavorFlag: string;
   timeoutFlag: string;
   defaultFlavor: string;
-  preflightFlavor: string;
-  preflightTimeoutHours: number;
 }
 
 export interface Profile {

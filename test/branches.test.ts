@@ -118,8 +118,12 @@ describe("arguments", () => {
     const run = startRun(pipeline, "2026-03-06");
     expect(run.stop).toBeNull();
     expect(run.args).toMatchObject({ task: "2026-03-06", issue_date: "2026-03-06" });
+    // The newsletter's approval gate still stops a string-only run, and names what to pass.
     const result = await standInRun(pipeline, { args: "2026-03-06" as never, answer: answering("x"), baseline: {} });
-    expect(result.stoppedReason).toBe("completed");
+    expect(result).toMatchObject({ stoppedReason: "needs-approval" });
+    const gates = pipeline.steps.filter((step) => step.kind === "approval").map((step) => step.id);
+    const approved = await standInRun(pipeline, { args: { task: "2026-03-06", issue_date: "2026-03-06", approve: gates }, answer: answering("x"), baseline: {} });
+    expect(approved.stoppedReason).toBe("completed");
   });
 });
 

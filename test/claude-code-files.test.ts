@@ -50,8 +50,6 @@ const profile: Profile = {
     flavorFlag: "--flavor",
     timeoutFlag: "--timeout",
     defaultFlavor: "cpu-basic",
-    preflightFlavor: "t4-small",
-    preflightTimeoutHours: 0.5,
   },
   billable: true,
   protectedKeys: {},

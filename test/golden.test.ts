@@ -38,7 +38,7 @@ async function produce(): Promise<Map<string, string>> {
   // Specs in other authors' styles: what was read (IR), how (outline) and what was said (messages).
   for (const spec of corpusSpecs()) {
     const { ir, file } = analyze(readSpec(`${ROOT}${spec}`, { displayPath: spec }));
-    const round = spec.startsWith("test/corpus/") ? "" : spec.startsWith("test/corpus2/") ? "second-round/" : "front-end/";
+    const round = spec.startsWith("test/corpus/") ? "" : spec.startsWith("test/corpus2/") ? "second-round/" : spec.startsWith("test/corpus3/") ? "third-round/" : "front-end/";
     const name = `corpus/${round}${basename(spec, ".md")}`;
     files.set(`${name}/ir.json`, stableJson(ir));
     files.set(`${name}/outline.txt`, `${outline(ir!)}\n`);

@@ -6,10 +6,10 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { compile, type CompileResult } from "../compiler/compile.js";
 import { boundProviders, loadProfile } from "../compiler/load-profile.js";
 import { readSpec } from "../compiler/read-spec.js";
-import { STEP_KINDS } from "../runtime/workflow/index.js";
+import { STEP_CONFIG_COMMON, STEP_KINDS } from "../runtime/workflow/index.js";
 import { TARGETS } from "../targets/index.js";
 import { ROOT } from "./helpers/paths.js";
-import { corpusSpecs } from "./helpers/spec.js";
+import { corpusSpecs, expectationOf } from "./helpers/spec.js";
 import { runWorkflow } from "./helpers/standin.js";
 import { cooperativeAnswer } from "../runtime/proof/answers.js";
 
@@ -17,7 +17,7 @@ import { cooperativeAnswer } from "../runtime/proof/answers.js";
 const ML_VOCABULARY = [
   "gpu", "cuda", "training", "fine-tun", "dataset", "hf jobs", "huggingface", "hugging face", "trackio", "arxiv",
   "oom", "out of memory", "flavor", "preflight", "sequence length", "sequence_length", "learning rate", "epoch",
-  "checkpoint", "hf-skills", "model", "hub",
+  "checkpoint", "hf-skills", "model", "hub", "ml-intern",
 ];
 
 function wordIn(text: string, word: string): boolean {
@@ -115,6 +115,36 @@ describe("neutral realization", () => {
     expect(pipeline!.steps[0]).toMatchObject({ kind: "agent", title: "Timeline" });
     expect(pipeline!.steps.map((step) => step.kind)).not.toContain("intake");
     expect(pipeline!.protectedKeys).toEqual({});
+  });
+});
+
+describe("gates written by other authors (third blind round)", () => {
+  const third = () => ALL.filter((spec) => spec.startsWith("test/corpus3/"));
+
+  test("every gate the author wrote is found and checked as code", () => {
+    expect(third().length).toBe(3);
+    for (const spec of third()) {
+      const { ir } = compiled(spec);
+      const found = ir!.phases.flatMap((phase) => phase.gates.map((gate) => ({ phase: phase.number, kind: gate.kind })));
+      expect(found, spec).toEqual(expectationOf(spec).gates);
+    }
+  });
+
+  test("what the author wrote after an approval gate is told only to a step after the approval step", () => {
+    for (const spec of third()) {
+      const { pipeline } = compiled(spec);
+      const steps = pipeline!.steps;
+      for (const quote of expectationOf(spec).afterApproval ?? []) {
+        const words = quote.replace(/[`…]/g, "").replace(/\s+/g, " ").trim().slice(0, 40);
+        const telling = steps.filter((step) => step.agents.some((agent) => agent.instructions.some((text) => text.replace(/\s+/g, " ").includes(words) && !text.startsWith("Not in this step"))));
+        expect(telling.length, `${spec}: ${words}`).toBeGreaterThan(0);
+        for (const step of telling) {
+          const approval = steps.findIndex((candidate) => candidate.kind === "approval" && candidate.trace.elements[0] === step.trace.elements[0]);
+          expect(approval, `${spec}: ${step.id} has no approval step in its phase`).toBeGreaterThanOrEqual(0);
+          expect(step.index, `${spec}: ${step.id} runs before its approval`).toBeGreaterThan(approval);
+        }
+      }
+    }
   });
 });
 
@@ -272,6 +302,21 @@ describe("one registry of step kinds", () => {
   test("the profile schema's kinds are the registry's", () => {
     const schema = JSON.parse(readFileSync(join(ROOT, "compiler/schema/profile.schema.json"), "utf8"));
     expect([...schema.$defs.stepKind.enum].sort()).toEqual(Object.keys(STEP_KINDS).sort());
+  });
+
+  test("every step's config is what its kind's driver reads, with the registry's types", () => {
+    const typeOf = (value: unknown): string =>
+      Array.isArray(value) ? `${value.length > 0 && typeof value[0] === "object" ? "object" : "string"}[]` : Number.isInteger(value) ? "integer" : value === null ? "null" : typeof value;
+    const fits = (declared: string, actual: string) => declared === actual || (declared === "number" && actual === "integer") || (declared.endsWith("[]") && actual.endsWith("[]")) || actual === "null";
+    for (const spec of ALL) {
+      for (const step of compiled(spec).pipeline!.steps) {
+        const declared: { [key: string]: string } = { ...STEP_CONFIG_COMMON, ...(STEP_KINDS[step.kind] as { config: { [key: string]: string } }).config };
+        for (const [key, value] of Object.entries(step.config)) {
+          expect(Object.hasOwn(declared, key), `${spec} ${step.id}: ${key}`).toBe(true);
+          expect(fits(declared[key], typeOf(value)), `${spec} ${step.id}: ${key} is ${typeOf(value)}, declared ${declared[key]}`).toBe(true);
+        }
+      }
+    }
   });
 
   test("every step kind a bundled profile uses is in the registry", () => {

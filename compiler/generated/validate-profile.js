@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/profile.json","title":"specc realization profile","type":"object","additionalProperties":false,"required":["name","description","providers","minClaudeCodeVersion","marketplaces","skills","tools","permissions","billable","protectedKeys","purposes","agentRules","patterns","completion","loop","enforcement"],"properties":{"$schema":{"type":"string"},"name":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"description":{"type":"string"},"minClaudeCodeVersion":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$"},"marketplaces":{"type":"object","additionalProperties":{"type":"object","required":["source"],"properties":{"source":{"type":"object","required":["source","repo"],"properties":{"source":{"type":"string"},"repo":{"type":"string"}}}}}},"skills":{"type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["plugin","access"],"properties":{"plugin":{"type":"string","pattern":"^[a-z0-9-]+@[a-z0-9-]+$"},"access":{"enum":["read","write"]}}}},"tools":{"type":"object","additionalProperties":false,"required":["read","write"],"properties":{"read":{"$ref":"#/$defs/strings"},"write":{"$ref":"#/$defs/strings"}}},"permissions":{"type":"object","additionalProperties":false,"required":["allow","deny"],"properties":{"allow":{"$ref":"#/$defs/strings"},"deny":{"$ref":"#/$defs/strings"}}},"jobs":{"type":"object","additionalProperties":false,"required":["submit","scheduled","flavorFlag","timeoutFlag","defaultFlavor","preflightFlavor","preflightTimeoutHours"],"properties":{"submit":{"$ref":"#/$defs/strings"},"scheduled":{"$ref":"#/$defs/strings"},"flavorFlag":{"type":"string","pattern":"^--[a-z-]+$"},"timeoutFlag":{"type":"string","pattern":"^--[a-z-]+$"},"defaultFlavor":{"type":"string"},"preflightFlavor":{"type":"string"},"preflightTimeoutHours":{"type":"number","exclusiveMinimum":0}}},"patterns":{"type":"array","items":{"$ref":"#/$defs/pattern"}},"completion":{"type":"object","additionalProperties":false,"required":["title","reason"],"properties":{"title":{"type":"string"},"reason":{"type":"string"},"branches":{"$ref":"#/$defs/strings"}}},"loop":{"type":"object","additionalProperties":false,"required":["keep","title","reason"],"properties":{"keep":{"type":"boolean"},"title":{"type":"string"},"reason":{"type":"string"}}},"enforcement":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["where","by"],"properties":{"param":{"type":"string"},"refsGuard":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"where":{"enum":["guard","hook"]},"by":{"type":"array","items":{"type":"string"},"minItems":1}}}},"providers":{"type":"array","items":{"type":"string"},"description":"Chosen without --profile when the spec's binding table names one of these providers."},"billable":{"type":"boolean"},"protectedKeys":{"type":"object","additionalProperties":{"$ref":"#/$defs/strings"}},"taskClasses":{"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"minItems":1},"purposes":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"requests":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"agentRules":{"type":"object","additionalProperties":false,"required":["readOnly"],"properties":{"readOnly":{"type":"string"},"commands":{"type":"string"}}},"scopeStripPrefixes":{"type":"array","items":{"type":"string"}}},"$defs":{"strings":{"type":"array","items":{"type":"string"}},"stepKind":{"enum":["agent","approval","check","checklist","completion","critic","fanout","intake","job","loop","preflight","readiness","resources","smoke"],"description":"Checked against the runtime's STEP_KINDS registry by test/realize-registry.test.ts."},"match":{"type":"object","additionalProperties":false,"properties":{"position":{"enum":["first","last"]},"gate":{"$ref":"#/$defs/gateKind"},"noGate":{"$ref":"#/$defs/gateKind"},"refsSkillAny":{"$ref":"#/$defs/strings"},"minCapabilities":{"type":"integer","minimum":0},"refsGap":{"enum":["partial","full"]},"previousKind":{"$ref":"#/$defs/stepKind"},"gates":{"type":"array","items":{"$ref":"#/$defs/gateKind"},"minItems":1},"gated":{"type":"boolean"},"afterGate":{"type":"boolean"}}},"gateKind":{"enum":["mandatory","smoke-test","checklist","approval"]},"pattern":{"type":"object","additionalProperties":false,"required":["id","description","when","steps"],"properties":{"id":{"type":"string"},"description":{"type":"string"},"when":{"$ref":"#/$defs/match"},"mergeInto":{"const":"previous"},"steps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","title","reason"],"properties":{"kind":{"$ref":"#/$defs/stepKind"},"title":{"type":"string","pattern":"\\S"},"label":{"enum":["kept","adapted","added","omitted"]},"reason":{"type":"string"},"when":{"$ref":"#/$defs/match"},"critic":{"type":"boolean"},"config":{"type":"object"},"text":{"type":"array","items":{"$ref":"#/$defs/textPart"}},"slotText":{"type":"object","additionalProperties":{"type":"array","items":{"$ref":"#/$defs/textPart"}}},"branches":{"$ref":"#/$defs/strings"},"endsBranch":{"$ref":"#/$defs/strings"}}}}}},"textPart":{"enum":["prose","work","gated","after-gate","gate","merged"]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/profile.json","title":"specc realization profile","type":"object","additionalProperties":false,"required":["name","description","providers","minClaudeCodeVersion","marketplaces","skills","tools","permissions","billable","protectedKeys","purposes","agentRules","patterns","completion","loop","enforcement"],"properties":{"$schema":{"type":"string"},"name":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"description":{"type":"string"},"minClaudeCodeVersion":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$"},"marketplaces":{"type":"object","additionalProperties":{"type":"object","required":["source"],"properties":{"source":{"type":"object","required":["source","repo"],"properties":{"source":{"type":"string"},"repo":{"type":"string"}}}}}},"skills":{"type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["plugin","access"],"properties":{"plugin":{"type":"string","pattern":"^[a-z0-9-]+@[a-z0-9-]+$"},"access":{"enum":["read","write"]}}}},"tools":{"type":"object","additionalProperties":false,"required":["read","write"],"properties":{"read":{"$ref":"#/$defs/strings"},"write":{"$ref":"#/$defs/strings"}}},"permissions":{"type":"object","additionalProperties":false,"required":["allow","deny"],"properties":{"allow":{"$ref":"#/$defs/strings"},"deny":{"$ref":"#/$defs/strings"}}},"jobs":{"type":"object","additionalProperties":false,"required":["submit","scheduled","flavorFlag","timeoutFlag","defaultFlavor"],"properties":{"submit":{"$ref":"#/$defs/strings"},"scheduled":{"$ref":"#/$defs/strings"},"flavorFlag":{"type":"string","pattern":"^--[a-z-]+$"},"timeoutFlag":{"type":"string","pattern":"^--[a-z-]+$"},"defaultFlavor":{"type":"string"}}},"patterns":{"type":"array","items":{"$ref":"#/$defs/pattern"}},"completion":{"type":"object","additionalProperties":false,"required":["title","reason"],"properties":{"title":{"type":"string"},"reason":{"type":"string"},"branches":{"$ref":"#/$defs/strings"}}},"loop":{"type":"object","additionalProperties":false,"required":["keep","title","reason"],"properties":{"keep":{"type":"boolean"},"title":{"type":"string"},"reason":{"type":"string"}}},"enforcement":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["where","by"],"properties":{"param":{"type":"string"},"refsGuard":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"where":{"enum":["guard","hook"]},"by":{"type":"array","items":{"type":"string"},"minItems":1}}}},"providers":{"type":"array","items":{"type":"string"},"description":"Chosen without --profile when the spec's binding table names one of these providers."},"billable":{"type":"boolean"},"protectedKeys":{"type":"object","additionalProperties":{"$ref":"#/$defs/strings"}},"taskClasses":{"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"minItems":1},"purposes":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"requests":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"agentRules":{"type":"object","additionalProperties":false,"required":["readOnly"],"properties":{"readOnly":{"type":"string"},"commands":{"type":"string"}}},"scopeStripPrefixes":{"type":"array","items":{"type":"string"}}},"$defs":{"strings":{"type":"array","items":{"type":"string"}},"stepKind":{"enum":["agent","approval","check","checklist","completion","critic","fanout","intake","job","loop","preflight","readiness","resources","smoke"],"description":"Checked against the runtime's STEP_KINDS registry by test/realize-registry.test.ts."},"match":{"type":"object","additionalProperties":false,"properties":{"position":{"enum":["first","last"]},"gate":{"$ref":"#/$defs/gateKind"},"noGate":{"$ref":"#/$defs/gateKind"},"refsSkillAny":{"$ref":"#/$defs/strings"},"minCapabilities":{"type":"integer","minimum":0},"refsGap":{"enum":["partial","full"]},"previousKind":{"$ref":"#/$defs/stepKind"},"gates":{"type":"array","items":{"$ref":"#/$defs/gateKind"},"minItems":1},"gated":{"type":"boolean"},"afterGate":{"type":"boolean"}}},"gateKind":{"enum":["mandatory","smoke-test","checklist","approval"]},"pattern":{"type":"object","additionalProperties":false,"required":["id","description","when","steps"],"properties":{"id":{"type":"string"},"description":{"type":"string"},"when":{"$ref":"#/$defs/match"},"mergeInto":{"const":"previous"},"steps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","title","reason"],"properties":{"kind":{"$ref":"#/$defs/stepKind"},"title":{"type":"string","pattern":"\\S"},"label":{"enum":["kept","adapted","added","omitted"]},"reason":{"type":"string"},"when":{"$ref":"#/$defs/match"},"critic":{"type":"boolean"},"config":{"type":"object"},"text":{"type":"array","items":{"$ref":"#/$defs/textPart"}},"slotText":{"type":"object","additionalProperties":{"type":"array","items":{"$ref":"#/$defs/textPart"}}},"branches":{"$ref":"#/$defs/strings"},"endsBranch":{"$ref":"#/$defs/strings"}}}}}},"textPart":{"enum":["prose","work","gated","after-gate","gate","merged"]}}};
 const schema32 = {"type":"array","items":{"type":"string"}};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[a-z][a-z0-9-]*$", "u");
@@ -1372,34 +1372,14 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(data23.preflightFlavor === undefined){
-const err60 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "preflightFlavor"},message:"must have required property '"+"preflightFlavor"+"'"};
+for(const key6 in data23){
+if(!(((((key6 === "submit") || (key6 === "scheduled")) || (key6 === "flavorFlag")) || (key6 === "timeoutFlag")) || (key6 === "defaultFlavor"))){
+const err60 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err60];
 }
 else {
 vErrors.push(err60);
-}
-errors++;
-}
-if(data23.preflightTimeoutHours === undefined){
-const err61 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "preflightTimeoutHours"},message:"must have required property '"+"preflightTimeoutHours"+"'"};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-for(const key6 in data23){
-if(!(((((((key6 === "submit") || (key6 === "scheduled")) || (key6 === "flavorFlag")) || (key6 === "timeoutFlag")) || (key6 === "defaultFlavor")) || (key6 === "preflightFlavor")) || (key6 === "preflightTimeoutHours"))){
-const err62 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err62];
-}
-else {
-vErrors.push(err62);
 }
 errors++;
 }
@@ -1410,7 +1390,35 @@ if(Array.isArray(data24)){
 const len4 = data24.length;
 for(let i4=0; i4<len4; i4++){
 if(typeof data24[i4] !== "string"){
-const err63 = {instancePath:instancePath+"/jobs/submit/" + i4,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err61 = {instancePath:instancePath+"/jobs/submit/" + i4,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/jobs/submit",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+if(data23.scheduled !== undefined){
+let data26 = data23.scheduled;
+if(Array.isArray(data26)){
+const len5 = data26.length;
+for(let i5=0; i5<len5; i5++){
+if(typeof data26[i5] !== "string"){
+const err63 = {instancePath:instancePath+"/jobs/scheduled/" + i5,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1422,7 +1430,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/jobs/submit",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err64 = {instancePath:instancePath+"/jobs/scheduled",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1432,13 +1440,11 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data23.scheduled !== undefined){
-let data26 = data23.scheduled;
-if(Array.isArray(data26)){
-const len5 = data26.length;
-for(let i5=0; i5<len5; i5++){
-if(typeof data26[i5] !== "string"){
-const err65 = {instancePath:instancePath+"/jobs/scheduled/" + i5,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data23.flavorFlag !== undefined){
+let data28 = data23.flavorFlag;
+if(typeof data28 === "string"){
+if(!pattern7.test(data28)){
+const err65 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1448,9 +1454,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-}
 else {
-const err66 = {instancePath:instancePath+"/jobs/scheduled",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err66 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1460,11 +1465,11 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data23.flavorFlag !== undefined){
-let data28 = data23.flavorFlag;
-if(typeof data28 === "string"){
-if(!pattern7.test(data28)){
-const err67 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
+if(data23.timeoutFlag !== undefined){
+let data29 = data23.timeoutFlag;
+if(typeof data29 === "string"){
+if(!pattern7.test(data29)){
+const err67 = {instancePath:instancePath+"/jobs/timeoutFlag",schemaPath:"#/properties/jobs/properties/timeoutFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1475,7 +1480,7 @@ errors++;
 }
 }
 else {
-const err68 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err68 = {instancePath:instancePath+"/jobs/timeoutFlag",schemaPath:"#/properties/jobs/properties/timeoutFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1485,11 +1490,9 @@ vErrors.push(err68);
 errors++;
 }
 }
-if(data23.timeoutFlag !== undefined){
-let data29 = data23.timeoutFlag;
-if(typeof data29 === "string"){
-if(!pattern7.test(data29)){
-const err69 = {instancePath:instancePath+"/jobs/timeoutFlag",schemaPath:"#/properties/jobs/properties/timeoutFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
+if(data23.defaultFlavor !== undefined){
+if(typeof data23.defaultFlavor !== "string"){
+const err69 = {instancePath:instancePath+"/jobs/defaultFlavor",schemaPath:"#/properties/jobs/properties/defaultFlavor/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1499,8 +1502,9 @@ vErrors.push(err69);
 errors++;
 }
 }
+}
 else {
-const err70 = {instancePath:instancePath+"/jobs/timeoutFlag",schemaPath:"#/properties/jobs/properties/timeoutFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err70 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1510,9 +1514,19 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data23.defaultFlavor !== undefined){
-if(typeof data23.defaultFlavor !== "string"){
-const err71 = {instancePath:instancePath+"/jobs/defaultFlavor",schemaPath:"#/properties/jobs/properties/defaultFlavor/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.patterns !== undefined){
+let data31 = data.patterns;
+if(Array.isArray(data31)){
+const len6 = data31.length;
+for(let i6=0; i6<len6; i6++){
+if(!(validate21(data31[i6], {instancePath:instancePath+"/patterns/" + i6,parentData:data31,parentDataProperty:i6,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/patterns",schemaPath:"#/properties/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1522,9 +1536,11 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data23.preflightFlavor !== undefined){
-if(typeof data23.preflightFlavor !== "string"){
-const err72 = {instancePath:instancePath+"/jobs/preflightFlavor",schemaPath:"#/properties/jobs/properties/preflightFlavor/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.completion !== undefined){
+let data33 = data.completion;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(data33.title === undefined){
+const err72 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1533,12 +1549,8 @@ vErrors.push(err72);
 }
 errors++;
 }
-}
-if(data23.preflightTimeoutHours !== undefined){
-let data32 = data23.preflightTimeoutHours;
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 <= 0 || isNaN(data32)){
-const err73 = {instancePath:instancePath+"/jobs/preflightTimeoutHours",schemaPath:"#/properties/jobs/properties/preflightTimeoutHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(data33.reason === undefined){
+const err73 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1547,9 +1559,9 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/jobs/preflightTimeoutHours",schemaPath:"#/properties/jobs/properties/preflightTimeoutHours/type",keyword:"type",params:{type: "number"},message:"must be number"};
+for(const key7 in data33){
+if(!(((key7 === "title") || (key7 === "reason")) || (key7 === "branches"))){
+const err74 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1559,9 +1571,9 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
-else {
-const err75 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data33.title !== undefined){
+if(typeof data33.title !== "string"){
+const err75 = {instancePath:instancePath+"/completion/title",schemaPath:"#/properties/completion/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1571,19 +1583,9 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data.patterns !== undefined){
-let data33 = data.patterns;
-if(Array.isArray(data33)){
-const len6 = data33.length;
-for(let i6=0; i6<len6; i6++){
-if(!(validate21(data33[i6], {instancePath:instancePath+"/patterns/" + i6,parentData:data33,parentDataProperty:i6,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err76 = {instancePath:instancePath+"/patterns",schemaPath:"#/properties/patterns/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data33.reason !== undefined){
+if(typeof data33.reason !== "string"){
+const err76 = {instancePath:instancePath+"/completion/reason",schemaPath:"#/properties/completion/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1593,11 +1595,13 @@ vErrors.push(err76);
 errors++;
 }
 }
-if(data.completion !== undefined){
-let data35 = data.completion;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.title === undefined){
-const err77 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+if(data33.branches !== undefined){
+let data36 = data33.branches;
+if(Array.isArray(data36)){
+const len7 = data36.length;
+for(let i7=0; i7<len7; i7++){
+if(typeof data36[i7] !== "string"){
+const err77 = {instancePath:instancePath+"/completion/branches/" + i7,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1606,8 +1610,10 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(data35.reason === undefined){
-const err78 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/completion/branches",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1616,9 +1622,10 @@ vErrors.push(err78);
 }
 errors++;
 }
-for(const key7 in data35){
-if(!(((key7 === "title") || (key7 === "reason")) || (key7 === "branches"))){
-const err79 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1628,9 +1635,11 @@ vErrors.push(err79);
 errors++;
 }
 }
-if(data35.title !== undefined){
-if(typeof data35.title !== "string"){
-const err80 = {instancePath:instancePath+"/completion/title",schemaPath:"#/properties/completion/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.loop !== undefined){
+let data38 = data.loop;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+if(data38.keep === undefined){
+const err80 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1639,10 +1648,8 @@ vErrors.push(err80);
 }
 errors++;
 }
-}
-if(data35.reason !== undefined){
-if(typeof data35.reason !== "string"){
-const err81 = {instancePath:instancePath+"/completion/reason",schemaPath:"#/properties/completion/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data38.title === undefined){
+const err81 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1651,14 +1658,8 @@ vErrors.push(err81);
 }
 errors++;
 }
-}
-if(data35.branches !== undefined){
-let data38 = data35.branches;
-if(Array.isArray(data38)){
-const len7 = data38.length;
-for(let i7=0; i7<len7; i7++){
-if(typeof data38[i7] !== "string"){
-const err82 = {instancePath:instancePath+"/completion/branches/" + i7,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data38.reason === undefined){
+const err82 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1667,10 +1668,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-}
-}
-else {
-const err83 = {instancePath:instancePath+"/completion/branches",schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key8 in data38){
+if(!(((key8 === "keep") || (key8 === "title")) || (key8 === "reason"))){
+const err83 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1680,9 +1680,9 @@ vErrors.push(err83);
 errors++;
 }
 }
-}
-else {
-const err84 = {instancePath:instancePath+"/completion",schemaPath:"#/properties/completion/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data38.keep !== undefined){
+if(typeof data38.keep !== "boolean"){
+const err84 = {instancePath:instancePath+"/loop/keep",schemaPath:"#/properties/loop/properties/keep/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1692,11 +1692,9 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data.loop !== undefined){
-let data40 = data.loop;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.keep === undefined){
-const err85 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "keep"},message:"must have required property '"+"keep"+"'"};
+if(data38.title !== undefined){
+if(typeof data38.title !== "string"){
+const err85 = {instancePath:instancePath+"/loop/title",schemaPath:"#/properties/loop/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1705,8 +1703,10 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(data40.title === undefined){
-const err86 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};
+}
+if(data38.reason !== undefined){
+if(typeof data38.reason !== "string"){
+const err86 = {instancePath:instancePath+"/loop/reason",schemaPath:"#/properties/loop/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1715,8 +1715,10 @@ vErrors.push(err86);
 }
 errors++;
 }
-if(data40.reason === undefined){
-const err87 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1725,9 +1727,16 @@ vErrors.push(err87);
 }
 errors++;
 }
-for(const key8 in data40){
-if(!(((key8 === "keep") || (key8 === "title")) || (key8 === "reason"))){
-const err88 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+if(data.enforcement !== undefined){
+let data42 = data.enforcement;
+if(Array.isArray(data42)){
+const len8 = data42.length;
+for(let i8=0; i8<len8; i8++){
+let data43 = data42[i8];
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+if(data43.where === undefined){
+const err88 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/required",keyword:"required",params:{missingProperty: "where"},message:"must have required property '"+"where"+"'"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1736,10 +1745,8 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-if(data40.keep !== undefined){
-if(typeof data40.keep !== "boolean"){
-const err89 = {instancePath:instancePath+"/loop/keep",schemaPath:"#/properties/loop/properties/keep/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data43.by === undefined){
+const err89 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1748,10 +1755,9 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-if(data40.title !== undefined){
-if(typeof data40.title !== "string"){
-const err90 = {instancePath:instancePath+"/loop/title",schemaPath:"#/properties/loop/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key9 in data43){
+if(!((((key9 === "param") || (key9 === "refsGuard")) || (key9 === "where")) || (key9 === "by"))){
+const err90 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1761,9 +1767,9 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data40.reason !== undefined){
-if(typeof data40.reason !== "string"){
-const err91 = {instancePath:instancePath+"/loop/reason",schemaPath:"#/properties/loop/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data43.param !== undefined){
+if(typeof data43.param !== "string"){
+const err91 = {instancePath:instancePath+"/enforcement/" + i8+"/param",schemaPath:"#/properties/enforcement/items/properties/param/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1773,9 +1779,10 @@ vErrors.push(err91);
 errors++;
 }
 }
-}
-else {
-const err92 = {instancePath:instancePath+"/loop",schemaPath:"#/properties/loop/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data43.refsGuard !== undefined){
+let data45 = data43.refsGuard;
+if(!((((((((((data45 === "bounded-iteration") || (data45 === "repetition")) || (data45 === "continuation")) || (data45 === "malformed-action")) || (data45 === "output-truncation")) || (data45 === "compaction")) || (data45 === "approval")) || (data45 === "effort-probing")) || (data45 === "research-budget")) || (data45 === "other"))){
+const err92 = {instancePath:instancePath+"/enforcement/" + i8+"/refsGuard",schemaPath:"#/properties/enforcement/items/properties/refsGuard/enum",keyword:"enum",params:{allowedValues: schema31.properties.enforcement.items.properties.refsGuard.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1785,15 +1792,10 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data.enforcement !== undefined){
-let data44 = data.enforcement;
-if(Array.isArray(data44)){
-const len8 = data44.length;
-for(let i8=0; i8<len8; i8++){
-let data45 = data44[i8];
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-if(data45.where === undefined){
-const err93 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/required",keyword:"required",params:{missingProperty: "where"},message:"must have required property '"+"where"+"'"};
+if(data43.where !== undefined){
+let data46 = data43.where;
+if(!((data46 === "guard") || (data46 === "hook"))){
+const err93 = {instancePath:instancePath+"/enforcement/" + i8+"/where",schemaPath:"#/properties/enforcement/items/properties/where/enum",keyword:"enum",params:{allowedValues: schema31.properties.enforcement.items.properties.where.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1802,8 +1804,12 @@ vErrors.push(err93);
 }
 errors++;
 }
-if(data45.by === undefined){
-const err94 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/required",keyword:"required",params:{missingProperty: "by"},message:"must have required property '"+"by"+"'"};
+}
+if(data43.by !== undefined){
+let data47 = data43.by;
+if(Array.isArray(data47)){
+if(data47.length < 1){
+const err94 = {instancePath:instancePath+"/enforcement/" + i8+"/by",schemaPath:"#/properties/enforcement/items/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1812,9 +1818,10 @@ vErrors.push(err94);
 }
 errors++;
 }
-for(const key9 in data45){
-if(!((((key9 === "param") || (key9 === "refsGuard")) || (key9 === "where")) || (key9 === "by"))){
-const err95 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+const len9 = data47.length;
+for(let i9=0; i9<len9; i9++){
+if(typeof data47[i9] !== "string"){
+const err95 = {instancePath:instancePath+"/enforcement/" + i8+"/by/" + i9,schemaPath:"#/properties/enforcement/items/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1824,9 +1831,9 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data45.param !== undefined){
-if(typeof data45.param !== "string"){
-const err96 = {instancePath:instancePath+"/enforcement/" + i8+"/param",schemaPath:"#/properties/enforcement/items/properties/param/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err96 = {instancePath:instancePath+"/enforcement/" + i8+"/by",schemaPath:"#/properties/enforcement/items/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1836,10 +1843,9 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data45.refsGuard !== undefined){
-let data47 = data45.refsGuard;
-if(!((((((((((data47 === "bounded-iteration") || (data47 === "repetition")) || (data47 === "continuation")) || (data47 === "malformed-action")) || (data47 === "output-truncation")) || (data47 === "compaction")) || (data47 === "approval")) || (data47 === "effort-probing")) || (data47 === "research-budget")) || (data47 === "other"))){
-const err97 = {instancePath:instancePath+"/enforcement/" + i8+"/refsGuard",schemaPath:"#/properties/enforcement/items/properties/refsGuard/enum",keyword:"enum",params:{allowedValues: schema31.properties.enforcement.items.properties.refsGuard.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err97 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1849,10 +1855,9 @@ vErrors.push(err97);
 errors++;
 }
 }
-if(data45.where !== undefined){
-let data48 = data45.where;
-if(!((data48 === "guard") || (data48 === "hook"))){
-const err98 = {instancePath:instancePath+"/enforcement/" + i8+"/where",schemaPath:"#/properties/enforcement/items/properties/where/enum",keyword:"enum",params:{allowedValues: schema31.properties.enforcement.items.properties.where.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err98 = {instancePath:instancePath+"/enforcement",schemaPath:"#/properties/enforcement/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1862,11 +1867,13 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data45.by !== undefined){
-let data49 = data45.by;
+if(data.providers !== undefined){
+let data49 = data.providers;
 if(Array.isArray(data49)){
-if(data49.length < 1){
-const err99 = {instancePath:instancePath+"/enforcement/" + i8+"/by",schemaPath:"#/properties/enforcement/items/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+const len10 = data49.length;
+for(let i10=0; i10<len10; i10++){
+if(typeof data49[i10] !== "string"){
+const err99 = {instancePath:instancePath+"/providers/" + i10,schemaPath:"#/properties/providers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1875,10 +1882,10 @@ vErrors.push(err99);
 }
 errors++;
 }
-const len9 = data49.length;
-for(let i9=0; i9<len9; i9++){
-if(typeof data49[i9] !== "string"){
-const err100 = {instancePath:instancePath+"/enforcement/" + i8+"/by/" + i9,schemaPath:"#/properties/enforcement/items/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/providers",schemaPath:"#/properties/providers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1888,9 +1895,9 @@ vErrors.push(err100);
 errors++;
 }
 }
-}
-else {
-const err101 = {instancePath:instancePath+"/enforcement/" + i8+"/by",schemaPath:"#/properties/enforcement/items/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.billable !== undefined){
+if(typeof data.billable !== "boolean"){
+const err101 = {instancePath:instancePath+"/billable",schemaPath:"#/properties/billable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1900,9 +1907,16 @@ vErrors.push(err101);
 errors++;
 }
 }
-}
-else {
-const err102 = {instancePath:instancePath+"/enforcement/" + i8,schemaPath:"#/properties/enforcement/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.protectedKeys !== undefined){
+let data52 = data.protectedKeys;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+for(const key10 in data52){
+let data53 = data52[key10];
+if(Array.isArray(data53)){
+const len11 = data53.length;
+for(let i11=0; i11<len11; i11++){
+if(typeof data53[i11] !== "string"){
+const err102 = {instancePath:instancePath+"/protectedKeys/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i11,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1914,7 +1928,7 @@ errors++;
 }
 }
 else {
-const err103 = {instancePath:instancePath+"/enforcement",schemaPath:"#/properties/enforcement/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err103 = {instancePath:instancePath+"/protectedKeys/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1924,13 +1938,9 @@ vErrors.push(err103);
 errors++;
 }
 }
-if(data.providers !== undefined){
-let data51 = data.providers;
-if(Array.isArray(data51)){
-const len10 = data51.length;
-for(let i10=0; i10<len10; i10++){
-if(typeof data51[i10] !== "string"){
-const err104 = {instancePath:instancePath+"/providers/" + i10,schemaPath:"#/properties/providers/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err104 = {instancePath:instancePath+"/protectedKeys",schemaPath:"#/properties/protectedKeys/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1940,9 +1950,11 @@ vErrors.push(err104);
 errors++;
 }
 }
-}
-else {
-const err105 = {instancePath:instancePath+"/providers",schemaPath:"#/properties/providers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.taskClasses !== undefined){
+let data55 = data.taskClasses;
+if(Array.isArray(data55)){
+if(data55.length < 1){
+const err105 = {instancePath:instancePath+"/taskClasses",schemaPath:"#/properties/taskClasses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1951,10 +1963,12 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-if(data.billable !== undefined){
-if(typeof data.billable !== "boolean"){
-const err106 = {instancePath:instancePath+"/billable",schemaPath:"#/properties/billable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+const len12 = data55.length;
+for(let i12=0; i12<len12; i12++){
+let data56 = data55[i12];
+if(typeof data56 === "string"){
+if(!pattern4.test(data56)){
+const err106 = {instancePath:instancePath+"/taskClasses/" + i12,schemaPath:"#/properties/taskClasses/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\""};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1964,16 +1978,8 @@ vErrors.push(err106);
 errors++;
 }
 }
-if(data.protectedKeys !== undefined){
-let data54 = data.protectedKeys;
-if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
-for(const key10 in data54){
-let data55 = data54[key10];
-if(Array.isArray(data55)){
-const len11 = data55.length;
-for(let i11=0; i11<len11; i11++){
-if(typeof data55[i11] !== "string"){
-const err107 = {instancePath:instancePath+"/protectedKeys/" + key10.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i11,schemaPath:"#/$defs/strings/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err107 = {instancePath:instancePath+"/taskClasses/" + i12,schemaPath:"#/properties/taskClasses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1985,7 +1991,7 @@ errors++;
 }
 }
 else {
-const err108 = {instancePath:instancePath+"/protectedKeys/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/$defs/strings/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err108 = {instancePath:instancePath+"/taskClasses",schemaPath:"#/properties/taskClasses/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1995,9 +2001,14 @@ vErrors.push(err108);
 errors++;
 }
 }
-}
-else {
-const err109 = {instancePath:instancePath+"/protectedKeys",schemaPath:"#/properties/protectedKeys/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.purposes !== undefined){
+let data57 = data.purposes;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+for(const key11 in data57){
+let data58 = data57[key11];
+if(typeof data58 === "string"){
+if(!pattern9.test(data58)){
+const err109 = {instancePath:instancePath+"/purposes/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/purposes/additionalProperties/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -2007,11 +2018,8 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data.taskClasses !== undefined){
-let data57 = data.taskClasses;
-if(Array.isArray(data57)){
-if(data57.length < 1){
-const err110 = {instancePath:instancePath+"/taskClasses",schemaPath:"#/properties/taskClasses/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err110 = {instancePath:instancePath+"/purposes/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/purposes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -2020,12 +2028,10 @@ vErrors.push(err110);
 }
 errors++;
 }
-const len12 = data57.length;
-for(let i12=0; i12<len12; i12++){
-let data58 = data57[i12];
-if(typeof data58 === "string"){
-if(!pattern4.test(data58)){
-const err111 = {instancePath:instancePath+"/taskClasses/" + i12,schemaPath:"#/properties/taskClasses/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9-]*$"},message:"must match pattern \""+"^[a-z][a-z0-9-]*$"+"\""};
+}
+}
+else {
+const err111 = {instancePath:instancePath+"/purposes",schemaPath:"#/properties/purposes/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -2035,8 +2041,14 @@ vErrors.push(err111);
 errors++;
 }
 }
-else {
-const err112 = {instancePath:instancePath+"/taskClasses/" + i12,schemaPath:"#/properties/taskClasses/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.requests !== undefined){
+let data59 = data.requests;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+for(const key12 in data59){
+let data60 = data59[key12];
+if(typeof data60 === "string"){
+if(!pattern9.test(data60)){
+const err112 = {instancePath:instancePath+"/requests/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -2046,9 +2058,8 @@ vErrors.push(err112);
 errors++;
 }
 }
-}
 else {
-const err113 = {instancePath:instancePath+"/taskClasses",schemaPath:"#/properties/taskClasses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err113 = {instancePath:instancePath+"/requests/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -2058,14 +2069,9 @@ vErrors.push(err113);
 errors++;
 }
 }
-if(data.purposes !== undefined){
-let data59 = data.purposes;
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-for(const key11 in data59){
-let data60 = data59[key11];
-if(typeof data60 === "string"){
-if(!pattern9.test(data60)){
-const err114 = {instancePath:instancePath+"/purposes/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/purposes/additionalProperties/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
+}
+else {
+const err114 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -2075,8 +2081,11 @@ vErrors.push(err114);
 errors++;
 }
 }
-else {
-const err115 = {instancePath:instancePath+"/purposes/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/purposes/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.agentRules !== undefined){
+let data61 = data.agentRules;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.readOnly === undefined){
+const err115 = {instancePath:instancePath+"/agentRules",schemaPath:"#/properties/agentRules/required",keyword:"required",params:{missingProperty: "readOnly"},message:"must have required property '"+"readOnly"+"'"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -2085,10 +2094,9 @@ vErrors.push(err115);
 }
 errors++;
 }
-}
-}
-else {
-const err116 = {instancePath:instancePath+"/purposes",schemaPath:"#/properties/purposes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key13 in data61){
+if(!((key13 === "readOnly") || (key13 === "commands"))){
+const err116 = {instancePath:instancePath+"/agentRules",schemaPath:"#/properties/agentRules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -2098,14 +2106,9 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data.requests !== undefined){
-let data61 = data.requests;
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-for(const key12 in data61){
-let data62 = data61[key12];
-if(typeof data62 === "string"){
-if(!pattern9.test(data62)){
-const err117 = {instancePath:instancePath+"/requests/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\""};
+if(data61.readOnly !== undefined){
+if(typeof data61.readOnly !== "string"){
+const err117 = {instancePath:instancePath+"/agentRules/readOnly",schemaPath:"#/properties/agentRules/properties/readOnly/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -2115,8 +2118,9 @@ vErrors.push(err117);
 errors++;
 }
 }
-else {
-const err118 = {instancePath:instancePath+"/requests/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/requests/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data61.commands !== undefined){
+if(typeof data61.commands !== "string"){
+const err118 = {instancePath:instancePath+"/agentRules/commands",schemaPath:"#/properties/agentRules/properties/commands/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -2128,7 +2132,7 @@ errors++;
 }
 }
 else {
-const err119 = {instancePath:instancePath+"/requests",schemaPath:"#/properties/requests/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err119 = {instancePath:instancePath+"/agentRules",schemaPath:"#/properties/agentRules/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -2138,11 +2142,13 @@ vErrors.push(err119);
 errors++;
 }
 }
-if(data.agentRules !== undefined){
-let data63 = data.agentRules;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.readOnly === undefined){
-const err120 = {instancePath:instancePath+"/agentRules",schemaPath:"#/properties/agentRules/required",keyword:"required",params:{missingProperty: "readOnly"},message:"must have required property '"+"readOnly"+"'"};
+if(data.scopeStripPrefixes !== undefined){
+let data64 = data.scopeStripPrefixes;
+if(Array.isArray(data64)){
+const len13 = data64.length;
+for(let i13=0; i13<len13; i13++){
+if(typeof data64[i13] !== "string"){
+const err120 = {instancePath:instancePath+"/scopeStripPrefixes/" + i13,schemaPath:"#/properties/scopeStripPrefixes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -2151,9 +2157,10 @@ vErrors.push(err120);
 }
 errors++;
 }
-for(const key13 in data63){
-if(!((key13 === "readOnly") || (key13 === "commands"))){
-const err121 = {instancePath:instancePath+"/agentRules",schemaPath:"#/properties/agentRules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/scopeStripPrefixes",schemaPath:"#/properties/scopeStripPrefixes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -2163,78 +2170,14 @@ vErrors.push(err121);
 errors++;
 }
 }
-if(data63.readOnly !== undefined){
-if(typeof data63.readOnly !== "string"){
-const err122 = {instancePath:instancePath+"/agentRules/readOnly",schemaPath:"#/properties/agentRules/properties/readOnly/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err122 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err122];
 }
 else {
 vErrors.push(err122);
-}
-errors++;
-}
-}
-if(data63.commands !== undefined){
-if(typeof data63.commands !== "string"){
-const err123 = {instancePath:instancePath+"/agentRules/commands",schemaPath:"#/properties/agentRules/properties/commands/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err123];
-}
-else {
-vErrors.push(err123);
-}
-errors++;
-}
-}
-}
-else {
-const err124 = {instancePath:instancePath+"/agentRules",schemaPath:"#/properties/agentRules/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err124];
-}
-else {
-vErrors.push(err124);
-}
-errors++;
-}
-}
-if(data.scopeStripPrefixes !== undefined){
-let data66 = data.scopeStripPrefixes;
-if(Array.isArray(data66)){
-const len13 = data66.length;
-for(let i13=0; i13<len13; i13++){
-if(typeof data66[i13] !== "string"){
-const err125 = {instancePath:instancePath+"/scopeStripPrefixes/" + i13,schemaPath:"#/properties/scopeStripPrefixes/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err125];
-}
-else {
-vErrors.push(err125);
-}
-errors++;
-}
-}
-}
-else {
-const err126 = {instancePath:instancePath+"/scopeStripPrefixes",schemaPath:"#/properties/scopeStripPrefixes/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err126];
-}
-else {
-vErrors.push(err126);
-}
-errors++;
-}
-}
-}
-else {
-const err127 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err127];
-}
-else {
-vErrors.push(err127);
 }
 errors++;
 }

@@ -1,6 +1,6 @@
 import type { Yaml } from "mdast";
 import type { VFile } from "vfile";
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import { report } from "../diagnostics.js";
 import type { Point, Source, SpecParam } from "../ir.js";
 
@@ -111,6 +111,7 @@ function describe(value: unknown): string {
 function readParams(document: Document, locator: Locator, file: VFile, whole: Source): SpecParam[] {
   const node = document.get("params", true) as YamlNode | undefined;
   if (node === undefined) return [];
+  if (isSeq(node)) return readParamList(node, locator, file, whole);
   if (!isMap(node)) {
     report(file, "SPC202", "Unexpected value for `params`, expected a mapping of parameter names", {
       place: locator.source(node, whole),
@@ -127,7 +128,26 @@ function readParams(document: Document, locator: Locator, file: VFile, whole: So
   return params;
 }
 
-function readParam(name: string, node: YamlNode | null, locator: Locator, file: VFile, at: Source): SpecParam | null {
+/** `params:` written as a list of `- name: x` blocks, as many tools write it: the same parameters. */
+function readParamList(node: import("yaml").YAMLSeq, locator: Locator, file: VFile, whole: Source): SpecParam[] {
+  const params: SpecParam[] = [];
+  for (const item of node.items as YamlNode[]) {
+    const nameNode = isMap(item) ? (item.get("name", true) as YamlNode | undefined) : undefined;
+    const name = nameNode && isScalar(nameNode) ? String(nameNode.value) : "";
+    if (!isMap(item) || name === "") {
+      report(file, "SPC202", "Unexpected list item in `params` without a `name`, expected `- name: <identifier>` with its `type`", {
+        place: locator.source(item, whole),
+        hint: "give every parameter a `name:` line",
+      });
+      continue;
+    }
+    const param = readParam(name, item, locator, file, locator.source(nameNode as YamlNode, whole), { named: true });
+    if (param) params.push(param);
+  }
+  return params;
+}
+
+function readParam(name: string, node: YamlNode | null, locator: Locator, file: VFile, at: Source, options: { named?: boolean } = {}): SpecParam | null {
   if (!/^[a-z_][a-z0-9_]*$/i.test(name)) {
     report(file, "SPC202", `Unexpected parameter name \`${name}\`, expected an identifier`, { place: at, hint: "use letters, digits and `_`" });
     return null;
@@ -141,7 +161,7 @@ function readParam(name: string, node: YamlNode | null, locator: Locator, file: 
   }
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
-    if (!PARAM_KEYS.includes(key)) {
+    if (!PARAM_KEYS.includes(key) && !(options.named && key === "name")) {
       report(file, "SPC203", `Unexpected key \`${key}\` in parameter \`${name}\`, expected one of ${PARAM_KEYS.map((k) => `\`${k}\``).join(", ")}`, {
         place: locator.source(pair.key as YamlNode, at),
         hint: "specc ignores this key",

@@ -64,6 +64,9 @@ function leadParts(paragraph: Paragraph, shape: IdShape): { id: string | null; q
     const { id, qualifier, rest: title } = splitId(squash(toString(first)), { ...shape, letters: "A-Z" });
     const restText = squash(toString({ type: "paragraph", children: rest as PhrasingContent[] })).replace(/^[.:—–-]\s*/, "");
     // "**R1.** Persist everything." — the bold holds only the id; the title is the first sentence.
+    // "**R1** (MUST). Persist everything." — the strength after the bold id is its qualifier.
+    const strength = title === "" && qualifier === null ? LEAD_STRENGTH.exec(restText) : null;
+    if (strength) return { id, qualifier: strength[1].toUpperCase(), ...sentenceSplit(restText.slice(strength[0].length)) };
     if (title === "") return { id, qualifier, ...sentenceSplit(restText) };
     return { id, qualifier, title: trimTitle(title), text: restText };
   }
@@ -74,6 +77,7 @@ function leadParts(paragraph: Paragraph, shape: IdShape): { id: string | null; q
   return { id, qualifier, ...sentenceSplit(body) };
 }
 
+const LEAD_STRENGTH = /^\(\s*(MUST NOT|MUST|SHOULD NOT|SHOULD|MAY|SHALL NOT|SHALL)\s*\)[.:]?\s*/i;
 const CLAUSE = /^\s*\d{1,3}(?:\.\d{1,3})+\s*$/;
 const CLAUSE_PREFIX = /^\s*\d{1,3}(?:\.\d{1,3})+\s+/;
 

@@ -166,6 +166,9 @@ function fillPhase(phase: Phase, children: RootContent[], context: LowerContext)
       if (found) {
         phase.gates.push(found.gate);
         if (found.consumedNext) index += 1;
+      } else if (phase.gates.some((gate) => gate.kind === "approval")) {
+        // Written after an approval gate: work that runs once the gate passes, so it keeps its place.
+        paragraphRequirement(node, phase, context);
       } else prose.push(node);
     } else if (node.type === "list") {
       for (const item of node.children) lowerListItem(item, phase, context);
@@ -173,6 +176,14 @@ function fillPhase(phase: Phase, children: RootContent[], context: LowerContext)
     else prose.push(node);
   }
   phase.text = blockText(prose);
+}
+
+/** A paragraph as a requirement, with its own source: where it stands matters. */
+function paragraphRequirement(node: Paragraph, phase: Phase, context: LowerContext): void {
+  const text = blockText([node]);
+  const requirement: Requirement = { id: null, strength: strengthOf(text), text, refs: [], source: sourceOf(node) };
+  phase.requirements.push(requirement);
+  context.cite(requirement, refText([node]));
 }
 
 function lowerListItem(item: ListItem, phase: Phase, context: LowerContext): void {

@@ -1,16 +1,19 @@
 import type { GateKind, Guard, SpecIR } from "../ir.js";
 import type { Accounting, Pipeline, Step, TraceLabel } from "../pipeline.js";
+import { STEP_KINDS } from "../../runtime/workflow/index.js";
 import { guardsRun } from "./enforcement.js";
 
-/** The step kinds that check a gate of each kind as code. */
-const GATE_STEP_KINDS: { [kind in GateKind]: string[] } = {
-  mandatory: ["critic", "resources", "intake"],
-  "smoke-test": ["check", "smoke"],
-  checklist: ["checklist", "readiness"],
-  approval: ["approval", "job"],
-};
-
 type Entry = Omit<Accounting, "kind">;
+
+/** What the registry says of a step's kind. */
+function kindOf(step: Step): { guards: readonly string[]; gates: readonly string[] } {
+  return STEP_KINDS[step.kind] as { guards: readonly string[]; gates: readonly string[] };
+}
+
+/** The steps whose kind runs `guard`. */
+function stepsRunning(pipeline: Pipeline, guards: string[]): string[] {
+  return pipeline.steps.filter((step) => kindOf(step).guards.some((guard) => guards.includes(guard))).map((step) => step.id);
+}
 
 /**
  * Every element of the spec with how it was realized: kept, adapted, added or omitted, the reason
@@ -54,7 +57,7 @@ function phaseEntry(id: string, pipeline: Pipeline, line: number): Entry {
 
 function gateEntry(element: string, phase: string, kind: GateKind, pipeline: Pipeline, line: number): Entry {
   const steps = stepsWith(pipeline, phase);
-  const checking = steps.filter((step) => GATE_STEP_KINDS[kind].includes(step.kind) || (kind === "mandatory" && step.agents.some((agent) => agent.role === "critic")));
+  const checking = steps.filter((step) => kindOf(step).gates.includes(kind) || (kind === "mandatory" && step.agents.some((agent) => agent.role === "critic")));
   if (checking.length > 0) return { element, label: "adapted", reason: `Checked as code by ${checking.map((step) => `${step.title} (${step.kind})`).join(", ")}.`, steps: checking.map((step) => step.id), line };
   const told = steps.map((step) => step.id);
   return { element, label: "omitted", reason: told.length > 0 ? "No step checks it as code; its text is only in the prompts of the phase's steps." : "Its phase has no step.", steps: told, line };
@@ -75,21 +78,20 @@ function guardEntry(guard: Guard, pipeline: Pipeline): Entry {
   const guards = guardsRun(pipeline);
   const line = guard.source.start.line;
   const base = { element: guard.id, line, steps: [] as string[] };
-  const kinds = (names: string[]) => pipeline.steps.filter((step) => names.includes(step.kind)).map((step) => step.id);
   switch (guard.kind) {
     case "bounded-iteration":
       return { ...base, label: "kept", reason: `Every agent call counts against ${pipeline.contract.maxIterations} (iteration-budget-exhausted); every retry loop is bounded by ${pipeline.contract.maxRetries}.` };
     case "repetition":
       return guards.has("checkRepetition")
-        ? { ...base, label: "kept", reason: "The repetition guard checks every failed attempt's signature (repetition-detected).", steps: pipeline.steps.filter((step) => ["check", "smoke", "preflight", "job"].includes(step.kind)).map((step) => step.id) }
+        ? { ...base, label: "kept", reason: "The repetition guard checks every failed attempt's signature (repetition-detected).", steps: stepsRunning(pipeline, ["checkRepetition"]) }
         : { ...base, label: "adapted", reason: "Its numbers are resolved, but no step of this pipeline retries an action, so nothing can repeat." };
     case "approval": {
-      const steps = kinds(["approval", "preflight", "job", "loop"]);
+      const steps = stepsRunning(pipeline, ["approvalGate", "decideApproval"]);
       if (steps.length > 0) return { ...base, label: "kept", reason: "Approvals and spend are checked by the runtime before the steps that need them (needs-approval, cost-cap-reached).", steps };
       return { ...base, label: "adapted", reason: pipeline.contract.costCapUsd === null ? "Nothing in this pipeline spends money or needs an approval; no cost cap is set." : `Nothing in this pipeline spends money; the cap of ${pipeline.contract.costCapUsd} USD is passed to the run.` };
     }
     case "research-budget": {
-      const steps = kinds(["fanout"]);
+      const steps = pipeline.steps.filter((step) => step.agents.some((agent) => agent.role === "finder")).map((step) => step.id);
       return steps.length > 0
         ? { ...base, label: "kept", reason: `Each research finder gets a turn cap of ${pipeline.contract.researchMaxSteps}.`, steps }
         : { ...base, label: "omitted", reason: "No step fans out to research agents." };
@@ -148,6 +150,9 @@ function sectionEntry(section: SpecIR["sections"][number], ir: SpecIR, pipeline:
     realization: ["omitted", "Notes on realizing the spec are for people; the profile does the realizing."],
     overview: ["adapted", "Its first sentence is the workflow's description."],
   };
+  if (section.kind === "completion" && !pipeline.steps.some((step) => step.kind === "completion")) {
+    reasons.completion = ["omitted", "No completion criterion was read from it (write each as a list item), so no step checks it."];
+  }
   const [label, reason] = reasons[section.kind] ?? ["omitted", "Prose the workflow does not execute."];
   return { element, label, reason, steps: [], line };
 }

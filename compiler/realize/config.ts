@@ -1,7 +1,8 @@
-import type { SpecIR } from "../ir.js";
+import type { GateKind, SpecIR } from "../ir.js";
 import type { ResolvedContract, Step } from "../pipeline.js";
 import type { Profile } from "../profile.js";
 import type { Draft } from "../realize.js";
+import { STEP_KINDS } from "../../runtime/workflow/index.js";
 import { gateLines } from "./text.js";
 
 export interface ConfigContext {
@@ -13,42 +14,51 @@ export interface ConfigContext {
   previous: Draft | null;
 }
 
-/** A step's settings for the driver: the template's, then what its kind needs from the spec. */
+/** The config keys a kind's driver reads, from the runtime's registry. */
+export function configKeysOf(kind: Draft["kind"]): { [key: string]: string } {
+  return (STEP_KINDS[kind] as { config: { [key: string]: string } }).config;
+}
+
+type Source = (draft: Draft, context: ConfigContext) => unknown;
+
+const gateText = (kind: GateKind): Source => (draft) => (draft.phase ? gateLines(draft.phase, [kind]).join("\n") : "");
+
+/**
+ * Where each config value comes from, by key: the spec (gates, criteria, limits) or the resolved
+ * contract. A step gets a key only if its kind's driver reads it (the registry says which); the
+ * profile's template config comes last and wins.
+ */
+const SOURCES: { [key: string]: Source } = {
+  maxRetries: (_draft, { contract }) => contract.maxRetries,
+  maxPolls: (_draft, { contract }) => Math.min(60, contract.maxIterations),
+  items: ({ phase }) => (phase ? phase.gates.filter((gate) => gate.kind === "checklist").flatMap((gate) => gate.items) : []),
+  check: gateText("smoke-test"),
+  gate: gateText("approval"),
+  autoUnderCap: (draft, context) => autoUnderCap(draft, context),
+  criteria: (_draft, { ir }) => ir.completion.map((criterion) => ({ id: criterion.id, text: criterion.text })),
+  baselineKeys: (_draft, { protectedKeys }) => Object.keys(protectedKeys),
+  classes: (_draft, { profile }) => (profile.taskClasses ? [...profile.taskClasses] : undefined),
+  maxIterations: ({ phase }, { contract }) => {
+    const param = phase?.params.find((candidate) => candidate.key === "max_iterations" && typeof candidate.value === "number");
+    return param ? param.value : contract.maxRetries;
+  },
+};
+
+/** A step's settings for the driver: what its kind reads from the spec and the contract, then the template's. */
 export function configFor(draft: Draft, context: ConfigContext): Step["config"] {
-  const { template, phase } = draft;
-  const { contract, profile } = context;
-  const config: Step["config"] = { ...(template.config ?? {}) };
+  const { template } = draft;
+  const config: Step["config"] = {};
+  for (const key of Object.keys(configKeysOf(draft.kind))) {
+    const value = Object.hasOwn(SOURCES, key) ? SOURCES[key](draft, context) : undefined;
+    if (value !== undefined) config[key] = value;
+  }
+  Object.assign(config, template.config ?? {});
   if (config.reviews === "previous") config.reviews = context.previous?.id ?? null;
   if (template.branches) config.branches = [...template.branches];
   if (template.endsBranch) config.endsBranch = [...template.endsBranch];
-  if (profile.requests && Object.hasOwn(profile.requests, draft.kind)) config.request = profile.requests[draft.kind];
-  const gates = (kind: string) => (phase ? phase.gates.filter((gate) => gate.kind === kind) : []);
-  switch (draft.kind) {
-    case "critic":
-    case "smoke":
-      return { maxRetries: contract.maxRetries, ...config };
-    case "check":
-      return { maxRetries: contract.maxRetries, check: phase ? gateLines(phase, ["smoke-test"]).join("\n") : "", ...config };
-    case "preflight":
-      return { maxRetries: contract.maxRetries, flavor: profile.jobs?.preflightFlavor ?? null, timeoutHours: profile.jobs?.preflightTimeoutHours ?? null, ...config };
-    case "checklist":
-    case "readiness":
-      return { items: gates("checklist").flatMap((gate) => gate.items), ...config };
-    case "approval":
-      return { gate: phase ? gateLines(phase, ["approval"]).join("\n") : "", autoUnderCap: autoUnderCap(draft, context), ...config };
-    case "job":
-      return { maxRetries: contract.maxRetries, maxPolls: Math.min(60, contract.maxIterations), ...config };
-    case "intake":
-      return { baselineKeys: Object.keys(context.protectedKeys), ...(profile.taskClasses ? { classes: [...profile.taskClasses] } : {}), ...config };
-    case "completion":
-      return { criteria: context.ir.completion.map((criterion) => ({ id: criterion.id, text: criterion.text })), ...config };
-    case "loop": {
-      const maxParam = phase?.params.find((param) => param.key === "max_iterations" && typeof param.value === "number");
-      return { maxIterations: maxParam ? (maxParam.value as number) : contract.maxRetries, ...config };
-    }
-    default:
-      return config;
-  }
+  const requests = context.profile.requests;
+  if (requests && Object.hasOwn(requests, draft.kind)) config.request = requests[draft.kind];
+  return config;
 }
 
 /**

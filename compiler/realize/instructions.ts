@@ -7,9 +7,16 @@ function elementLine(prefix: string, element: Pick<Element, "title" | "text">): 
   return [prefix, title && text ? `${title}: ${text}` : title || text].filter(Boolean).join(" ");
 }
 
+/** A title or text that only restates the strength (`(MUST)`, `Strength: MUST`): the prefix already says it. */
+const STRENGTH_ONLY = /^(?:strength:\s*)?\(?\s*(?:must|should|may|shall)(?:\s+not)?\s*\)?[.:]?$/i;
+
 /** Rules as instructions: `R7 (MUST) OOM recovery order: …`. */
 export function ruleInstructions(rules: Rule[]): string[] {
-  return rules.map((rule) => elementLine(`${rule.id}${rule.strength ? ` (${rule.strength})` : ""}`, rule));
+  return rules.map((rule) => {
+    const title = STRENGTH_ONLY.test(rule.title.trim()) ? "" : rule.title;
+    const text = STRENGTH_ONLY.test(rule.text.trim()) ? "" : rule.text;
+    return elementLine(`${rule.id}${rule.strength ? ` (${rule.strength})` : ""}`, { title, text });
+  });
 }
 
 /** A capability as an instruction for the agent that exercises it. */

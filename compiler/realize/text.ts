@@ -1,25 +1,17 @@
 import type { GateKind, Phase, Requirement, SpecIR } from "../ir.js";
 import type { StepKind } from "../pipeline.js";
 import type { TextPart } from "../profile.js";
+import { STEP_KINDS } from "../../runtime/workflow/index.js";
 
-/** Which of a phase's gates a step of each kind realizes (and so is told about). */
-const GATES_OF_KIND: { [kind: string]: GateKind[] } = {
-  critic: ["mandatory"],
-  check: ["smoke-test"],
-  smoke: ["smoke-test"],
-  checklist: ["checklist"],
-  readiness: ["checklist"],
-  approval: ["approval"],
-  job: ["approval"],
-};
 const EVERY_GATE: GateKind[] = ["mandatory", "smoke-test", "checklist", "approval"];
 
 /** Every part, for a step that realizes its phase alone. */
 export const ALL_PARTS: TextPart[] = ["prose", "work", "gated", "after-gate", "gate", "merged"];
 
-/** The gate kinds a step of `kind` realizes. */
+/** The gate kinds a step of `kind` checks as code (the registry says), else every gate: it is told them all. */
 export function gatesOfKind(kind: StepKind): GateKind[] {
-  return Object.hasOwn(GATES_OF_KIND, kind) ? GATES_OF_KIND[kind] : EVERY_GATE;
+  const gates = (STEP_KINDS[kind] as { gates: readonly string[] }).gates as GateKind[];
+  return gates.length > 0 ? [...gates] : EVERY_GATE;
 }
 
 /** Requirements written after the phase's first approval gate: they run once the gate passes. */

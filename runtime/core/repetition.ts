@@ -1,8 +1,8 @@
-// Loop-control guards from ml-intern's agent loop: doom-loop detection,
+// Loop-control guards of the agent loop: doom-loop detection,
 // iteration budgets, the continuation nudge and the malformed-action streak.
 import { hashString, stableStringify } from "./hash.js";
 
-/** Doom-loop guard defaults (ml-intern `doom_loop.py`). */
+/** Doom-loop guard defaults (the reference agent loop's values). */
 export const REPETITION_DEFAULTS = {
   window: 30,
   identicalStreak: 3,

@@ -213,5 +213,9 @@ export interface StepKindEntry {
   slots: StepSlot[];
   guards: string[];
   stops: string[];
+  /** The spec gate kinds a step of this kind checks as code. */
+  gates: string[];
+  /** The config keys its driver reads, with their JSON type (`integer`, `string[]`, `object`…). */
+  config: { [key: string]: string };
   run: StepDriver;
 }

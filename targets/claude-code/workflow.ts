@@ -28,7 +28,8 @@ export function scriptPipeline(pipeline: Pipeline): object {
   return {
     name: pipeline.name,
     params: pipeline.params,
-    contract: pipeline.contract,
+    // Only the numbers the driver enforces; the rest of the contract is in the manifest.
+    contract: { costCapUsd: pipeline.contract.costCapUsd, maxIterations: pipeline.contract.maxIterations, maxRetries: pipeline.contract.maxRetries, repetition: pipeline.contract.repetition },
     protectedKeys: pipeline.protectedKeys,
     scopeStripPrefixes: pipeline.scopeStripPrefixes,
     taskClasses: pipeline.taskClasses,

@@ -20,7 +20,7 @@ export function corpusSpecs(): string[] {
       .filter((name) => name.endsWith(".md") && name !== "README.md")
       .sort()
       .map((name) => `${dir}/${name}`);
-  return [...list("test/corpus"), ...list("test/corpus2"), ...list("test/fixtures/front-end")];
+  return [...list("test/corpus"), ...list("test/corpus2"), ...list("test/corpus3"), ...list("test/fixtures/front-end")];
 }
 
 /** What a correct reader must find in a corpus spec (`<spec>.expect.json`). */
@@ -30,6 +30,10 @@ export interface Expectation {
   capabilities?: string[];
   contract?: Record<string, number>;
   notRefs?: string[];
+  /** Gates by phase number and kind (third round). */
+  gates?: { phase: number; kind: string }[];
+  /** Quotes of requirements written after an approval gate (third round). */
+  afterApproval?: string[];
 }
 
 export function expectationOf(spec: string): Expectation {

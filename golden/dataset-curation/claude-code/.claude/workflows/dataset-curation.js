@@ -204,9 +204,9 @@ function classifyFailureLog(log) {
     return "unknown";
 }
 // runtime/core/repetition.ts
-// Loop-control guards from ml-intern's agent loop: doom-loop detection,
+// Loop-control guards of the agent loop: doom-loop detection,
 // iteration budgets, the continuation nudge and the malformed-action streak.
-/** Doom-loop guard defaults (ml-intern `doom_loop.py`). */
+/** Doom-loop guard defaults (the reference agent loop's values). */
 const REPETITION_DEFAULTS = {
     window: 30,
     identicalStreak: 3,
@@ -655,16 +655,22 @@ function recordSignature(pipeline, step, run, action) {
 // runtime/workflow/kinds.ts
 // The one registry of step kinds: for each kind, the agent slots it reads, the
 // runtime guards its driver runs (names from GUARD_STOP_REASONS), the stop
-// reasons it can produce, and its driver function. `runStep` dispatches
+// reasons it can produce, the spec gates it checks, the config it reads, and its driver function. `runStep` dispatches
 // through it, `stepAgents` reads its slots and the compiler reads all of it.
 // Each entry stands alone, so an inlined script may keep only the kinds its
 // pipeline uses.
-/** The step-kind registry. */
+/**
+ * The step-kind registry. Per kind: `slots` (its agents), `guards` (the runtime guards its
+ * driver runs), `stops` (the stop reasons it can produce), `gates` (the spec gate kinds it
+ * checks as code), `config` (the settings its driver reads, with their JSON types) and `run`.
+ */
 const STEP_KINDS = {
     intake: {
         slots: [{ slot: "worker", role: "worker", many: false, optional: false }],
         guards: ["checkIterationBudget"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "needs-clarification", "answered"],
+        gates: ["mandatory"],
+        config: { baselineKeys: "string[]", classes: "string[]", answerClass: "string" },
         run: runIntakeStep,
     },
     agent: {
@@ -674,12 +680,16 @@ const STEP_KINDS = {
         ],
         guards: ["checkIterationBudget", "checkScopeChange", "criticReview"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "step-blocked", "scope-change-requires-approval", "critic-rejected"],
+        gates: [],
+        config: {},
         run: runAgentWithReview,
     },
     critic: {
         slots: [{ slot: "critic", role: "critic", many: false, optional: false }],
         guards: ["checkIterationBudget", "criticReview"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "critic-rejected"],
+        gates: ["mandatory"],
+        config: { reviews: "string", maxRetries: "integer" },
         run: runCriticStep,
     },
     smoke: {
@@ -689,24 +699,32 @@ const STEP_KINDS = {
         ],
         guards: ["checkIterationBudget", "checkRepetition", "checkScopeChange"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "repetition-detected", "scope-change-requires-approval", "smoke-test-failed"],
+        gates: ["smoke-test"],
+        config: { maxRetries: "integer" },
         run: runSmokeStep,
     },
     checklist: {
         slots: [{ slot: "worker", role: "worker", many: false, optional: false }],
         guards: ["checkIterationBudget", "checklistEvidence"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "checklist-incomplete"],
+        gates: ["checklist"],
+        config: { items: "string[]" },
         run: runChecklistStep,
     },
     completion: {
         slots: [{ slot: "critic", role: "critic", many: false, optional: false }],
         guards: ["checkIterationBudget", "checkCompletion"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "completion-criteria-unmet"],
+        gates: [],
+        config: { criteria: "object[]" },
         run: runCompletionStep,
     },
     approval: {
         slots: [],
         guards: ["approvalGate"],
         stops: ["needs-approval"],
+        gates: ["approval"],
+        config: { gate: "string", autoUnderCap: "boolean" },
         run: runApprovalStep,
     },
 };
@@ -1486,31 +1504,16 @@ function fixForRetry(cls, fix, mechanical) {
 // The pipeline realized from the spec: what the driver executes. Spec text is data here, never code.
 const PIPELINE = {
   "contract": {
-    "continuationRetries": 2,
     "costCapUsd": 2,
-    "malformedStreak": 2,
     "maxIterations": 200,
     "maxRetries": 3,
-    "origin": {
-      "continuationRetries": "default",
-      "costCapUsd": "spec",
-      "cycleLength": "spec",
-      "cycleRepeats": "spec",
-      "identicalStreak": "spec",
-      "malformedStreak": "default",
-      "maxIterations": "spec",
-      "maxRetries": "spec",
-      "researchMaxSteps": "default",
-      "window": "spec"
-    },
     "repetition": {
       "cycleMaxLength": 4,
       "cycleMinLength": 2,
       "cycleRepeats": 2,
       "identicalStreak": 3,
       "window": 20
-    },
-    "researchMaxSteps": 60
+    }
   },
   "name": "dataset-curation",
   "params": [

@@ -486,9 +486,9 @@ function oomLargerFlavor(current, ladder, flavors) {
     return next ?? null;
 }
 // runtime/core/repetition.ts
-// Loop-control guards from ml-intern's agent loop: doom-loop detection,
+// Loop-control guards of the agent loop: doom-loop detection,
 // iteration budgets, the continuation nudge and the malformed-action streak.
-/** Doom-loop guard defaults (ml-intern `doom_loop.py`). */
+/** Doom-loop guard defaults (the reference agent loop's values). */
 const REPETITION_DEFAULTS = {
     window: 30,
     identicalStreak: 3,

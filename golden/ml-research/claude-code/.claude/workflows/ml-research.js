@@ -493,9 +493,9 @@ function oomLargerFlavor(current, ladder, flavors) {
     return next ?? null;
 }
 // runtime/core/repetition.ts
-// Loop-control guards from ml-intern's agent loop: doom-loop detection,
+// Loop-control guards of the agent loop: doom-loop detection,
 // iteration budgets, the continuation nudge and the malformed-action streak.
-/** Doom-loop guard defaults (ml-intern `doom_loop.py`). */
+/** Doom-loop guard defaults (the reference agent loop's values). */
 const REPETITION_DEFAULTS = {
     window: 30,
     identicalStreak: 3,
@@ -1259,16 +1259,22 @@ function recordSignature(pipeline, step, run, action) {
 // runtime/workflow/kinds.ts
 // The one registry of step kinds: for each kind, the agent slots it reads, the
 // runtime guards its driver runs (names from GUARD_STOP_REASONS), the stop
-// reasons it can produce, and its driver function. `runStep` dispatches
+// reasons it can produce, the spec gates it checks, the config it reads, and its driver function. `runStep` dispatches
 // through it, `stepAgents` reads its slots and the compiler reads all of it.
 // Each entry stands alone, so an inlined script may keep only the kinds its
 // pipeline uses.
-/** The step-kind registry. */
+/**
+ * The step-kind registry. Per kind: `slots` (its agents), `guards` (the runtime guards its
+ * driver runs), `stops` (the stop reasons it can produce), `gates` (the spec gate kinds it
+ * checks as code), `config` (the settings its driver reads, with their JSON types) and `run`.
+ */
 const STEP_KINDS = {
     intake: {
         slots: [{ slot: "worker", role: "worker", many: false, optional: false }],
         guards: ["checkIterationBudget"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "needs-clarification", "answered"],
+        gates: ["mandatory"],
+        config: { baselineKeys: "string[]", classes: "string[]", answerClass: "string" },
         run: runIntakeStep,
     },
     agent: {
@@ -1278,6 +1284,8 @@ const STEP_KINDS = {
         ],
         guards: ["checkIterationBudget", "checkScopeChange", "criticReview"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "step-blocked", "scope-change-requires-approval", "critic-rejected"],
+        gates: [],
+        config: {},
         run: runAgentWithReview,
     },
     fanout: {
@@ -1287,18 +1295,24 @@ const STEP_KINDS = {
         ],
         guards: ["checkIterationBudget"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed"],
+        gates: [],
+        config: { finderRequest: "string" },
         run: runFanoutStep,
     },
     critic: {
         slots: [{ slot: "critic", role: "critic", many: false, optional: false }],
         guards: ["checkIterationBudget", "criticReview"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "critic-rejected"],
+        gates: ["mandatory"],
+        config: { reviews: "string", maxRetries: "integer" },
         run: runCriticStep,
     },
     resources: {
         slots: [{ slot: "checker", role: "checker", many: true, optional: false }],
         guards: ["checkIterationBudget", "sizeHardware"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "resource-missing", "no-hardware-fits"],
+        gates: ["mandatory"],
+        config: { work: "string", workByClass: "object", bytesPerParam: "number", overhead: "number", perGpu: "boolean" },
         run: runResourcesStep,
     },
     smoke: {
@@ -1308,6 +1322,8 @@ const STEP_KINDS = {
         ],
         guards: ["checkIterationBudget", "checkRepetition", "checkScopeChange"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "repetition-detected", "scope-change-requires-approval", "smoke-test-failed"],
+        gates: ["smoke-test"],
+        config: { maxRetries: "integer" },
         run: runSmokeStep,
     },
     preflight: {
@@ -1320,12 +1336,16 @@ const STEP_KINDS = {
             "invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "needs-approval", "cost-cap-reached", "oom-ladder-exhausted",
             "repetition-detected", "scope-change-requires-approval", "preflight-failed",
         ],
+        gates: [],
+        config: { maxRetries: "integer", flavor: "string", timeoutHours: "number" },
         run: runPreflightStep,
     },
     readiness: {
         slots: [{ slot: "worker", role: "worker", many: false, optional: false }],
         guards: ["checkIterationBudget", "checklistEvidence", "checkSubmitInvariant", "sizeTimeout", "checkScopeChange"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "checklist-incomplete", "submit-invariant-violated", "scope-change-requires-approval"],
+        gates: ["checklist"],
+        config: { items: "string[]" },
         run: runReadinessStep,
     },
     job: {
@@ -1340,12 +1360,16 @@ const STEP_KINDS = {
             "oom-ladder-exhausted", "repetition-detected", "scope-change-requires-approval", "monitoring-budget-exhausted", "retries-exhausted",
             "alert-unresolved",
         ],
+        gates: ["approval"],
+        config: { maxRetries: "integer", maxPolls: "integer" },
         run: runJobStep,
     },
     completion: {
         slots: [{ slot: "critic", role: "critic", many: false, optional: false }],
         guards: ["checkIterationBudget", "checkCompletion"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "completion-criteria-unmet"],
+        gates: [],
+        config: { criteria: "object[]" },
         run: runCompletionStep,
     },
 };
@@ -2514,31 +2538,16 @@ function mechanicalFix(cls, config, timeoutHours) {
 // The pipeline realized from the spec: what the driver executes. Spec text is data here, never code.
 const PIPELINE = {
   "contract": {
-    "continuationRetries": 2,
     "costCapUsd": 10,
-    "malformedStreak": 2,
     "maxIterations": 300,
     "maxRetries": 3,
-    "origin": {
-      "continuationRetries": "spec",
-      "costCapUsd": "spec",
-      "cycleLength": "spec",
-      "cycleRepeats": "spec",
-      "identicalStreak": "spec",
-      "malformedStreak": "spec",
-      "maxIterations": "spec",
-      "maxRetries": "spec",
-      "researchMaxSteps": "spec",
-      "window": "spec"
-    },
     "repetition": {
       "cycleMaxLength": 5,
       "cycleMinLength": 2,
       "cycleRepeats": 2,
       "identicalStreak": 3,
       "window": 30
-    },
-    "researchMaxSteps": 60
+    }
   },
   "name": "ml-research",
   "params": [

@@ -10,6 +10,8 @@ export const meta = {
     { title: "Check edit and check", detail: "check step, adapted (Phase 4)" },
     { title: "Approve and schedule", detail: "agent step, adapted (Phase 5)" },
     { title: "Approve and schedule checklist", detail: "checklist step, adapted (Phase 5)" },
+    { title: "Approve approve and schedule", detail: "approval step, adapted (Phase 5)" },
+    { title: "Approve and schedule after approval", detail: "agent step, adapted (Phase 5)" },
     { title: "Archive", detail: "agent step, kept (Phase 6)" },
   ],
 };
@@ -106,9 +108,9 @@ function ledgerCommitted(ledger) {
     return (ledgerSumMicros(ledger.settled) + ledgerSumMicros(ledger.reserved)) / 1e6;
 }
 // runtime/core/repetition.ts
-// Loop-control guards from ml-intern's agent loop: doom-loop detection,
+// Loop-control guards of the agent loop: doom-loop detection,
 // iteration budgets, the continuation nudge and the malformed-action streak.
-/** Doom-loop guard defaults (ml-intern `doom_loop.py`). */
+/** Doom-loop guard defaults (the reference agent loop's values). */
 const REPETITION_DEFAULTS = {
     window: 30,
     identicalStreak: 3,
@@ -557,11 +559,15 @@ function recordSignature(pipeline, step, run, action) {
 // runtime/workflow/kinds.ts
 // The one registry of step kinds: for each kind, the agent slots it reads, the
 // runtime guards its driver runs (names from GUARD_STOP_REASONS), the stop
-// reasons it can produce, and its driver function. `runStep` dispatches
+// reasons it can produce, the spec gates it checks, the config it reads, and its driver function. `runStep` dispatches
 // through it, `stepAgents` reads its slots and the compiler reads all of it.
 // Each entry stands alone, so an inlined script may keep only the kinds its
 // pipeline uses.
-/** The step-kind registry. */
+/**
+ * The step-kind registry. Per kind: `slots` (its agents), `guards` (the runtime guards its
+ * driver runs), `stops` (the stop reasons it can produce), `gates` (the spec gate kinds it
+ * checks as code), `config` (the settings its driver reads, with their JSON types) and `run`.
+ */
 const STEP_KINDS = {
     agent: {
         slots: [
@@ -570,6 +576,8 @@ const STEP_KINDS = {
         ],
         guards: ["checkIterationBudget", "checkScopeChange", "criticReview"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "step-blocked", "scope-change-requires-approval", "critic-rejected"],
+        gates: [],
+        config: {},
         run: runAgentWithReview,
     },
     check: {
@@ -579,13 +587,25 @@ const STEP_KINDS = {
         ],
         guards: ["checkIterationBudget", "checkRepetition", "checkScopeChange"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "repetition-detected", "scope-change-requires-approval", "check-failed"],
+        gates: ["smoke-test"],
+        config: { check: "string", maxRetries: "integer", fixerRequest: "string" },
         run: runCheckStep,
     },
     checklist: {
         slots: [{ slot: "worker", role: "worker", many: false, optional: false }],
         guards: ["checkIterationBudget", "checklistEvidence"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "checklist-incomplete"],
+        gates: ["checklist"],
+        config: { items: "string[]" },
         run: runChecklistStep,
+    },
+    approval: {
+        slots: [],
+        guards: ["approvalGate"],
+        stops: ["needs-approval"],
+        gates: ["approval"],
+        config: { gate: "string", autoUnderCap: "boolean" },
+        run: runApprovalStep,
     },
 };
 // runtime/workflow/run.ts
@@ -986,6 +1006,15 @@ function runCostCap(pipeline, raw) {
     const cap = typeof value === "number" ? value : typeof value === "string" ? runNumberFromText(value) : NaN;
     return Number.isFinite(cap) && cap > 0 ? { cap, invalid: false } : { cap: null, invalid: true };
 }
+/** The step ids the user approved in the args (may hold `all-under-cap`). */
+function runApprovals(run) {
+    const approve = run.args.approve;
+    return Array.isArray(approve) ? approve.filter((item) => typeof item === "string") : [];
+}
+/** The exact argument that approves `stepId` on a rerun, as a sentence for a stop detail. */
+function approveArgument(stepId) {
+    return "Rerun with the argument {\"approve\": [" + JSON.stringify(stepId) + "]}";
+}
 /** The scope approval the user gave in the args (never built from agent output), or null. */
 function runUserApproval(run) {
     const approved = run.args.approvedScopeChanges;
@@ -1179,6 +1208,31 @@ async function runChecklistStep(wf, pipeline, step, run) {
         return checked;
     return runWithEvent(checked, step, "checklist", items.length + " items satisfied with evidence");
 }
+/**
+ * The spec's approval gate. No agent is asked: only the user's args approve
+ * it, with `approve` naming the step id, or, when `config.autoUnderCap` is
+ * true, in an autonomous run (or with `approve: all-under-cap`) that has a
+ * cost cap nothing is over. Otherwise it stops with `needs-approval` in every
+ * mode, quoting the gate (`config.gate`) and naming the argument to pass.
+ */
+async function runApprovalStep(wf, pipeline, step, run) {
+    const config = step.config ?? {};
+    const gate = nonEmptyText(config.gate) ?? step.title;
+    const approvals = runApprovals(run);
+    let by = approvals.includes(step.id) ? "the user's approve argument" : null;
+    if (by === null && config.autoUnderCap === true && run.costCapUsd !== null && ledgerCommitted(run.ledger) <= run.costCapUsd) {
+        if (run.mode === "autonomous")
+            by = "an autonomous run under its $" + run.costCapUsd + " cost cap";
+        else if (approvals.includes(APPROVE_ALL_UNDER_CAP))
+            by = "the user's all-under-cap approval, under the $" + run.costCapUsd + " cost cap";
+    }
+    if (by === null) {
+        const detail = "the gate " + JSON.stringify(gate) + " needs the user's approval. " + approveArgument(step.id) + " to approve it";
+        return runWithStop(run, step, "needs-approval", detail, { gate, argument: { approve: [step.id] } });
+    }
+    wf.log(step.title + ": approved by " + by);
+    return runWithOutput(runWithEvent(run, step, "approval", JSON.stringify(gate) + " approved by " + by), step, { approved: true, by, gate });
+}
 // runtime/workflow/steps-plan.ts
 // Steps before the work itself: intake (with the task class), plain agent
 // work, research fan-out, and resource verification with sizing (a kind only
@@ -1211,31 +1265,16 @@ async function runAgentStep(wf, pipeline, step, run) {
 // The pipeline realized from the spec: what the driver executes. Spec text is data here, never code.
 const PIPELINE = {
   "contract": {
-    "continuationRetries": 2,
     "costCapUsd": 8,
-    "malformedStreak": 2,
     "maxIterations": 60,
     "maxRetries": 2,
-    "origin": {
-      "continuationRetries": "default",
-      "costCapUsd": "prose",
-      "cycleLength": "default",
-      "cycleRepeats": "default",
-      "identicalStreak": "default",
-      "malformedStreak": "default",
-      "maxIterations": "prose",
-      "maxRetries": "prose",
-      "researchMaxSteps": "default",
-      "window": "default"
-    },
     "repetition": {
       "cycleMaxLength": 5,
       "cycleMinLength": 2,
       "cycleRepeats": 2,
       "identicalStreak": 3,
       "window": 30
-    },
-    "researchMaxSteps": 60
+    }
   },
   "name": "friday-digest",
   "params": [
@@ -1621,6 +1660,66 @@ const PIPELINE = {
       "title": "Approve and schedule checklist"
     },
     {
+      "agents": [],
+      "config": {
+        "autoUnderCap": false,
+        "gate": "Gate (approval): the issue is not scheduled until the managing editor has read the final test send and replied \"approved\" to it; an approval of an earlier draft does not count."
+      },
+      "id": "approve-approve-and-schedule",
+      "index": 7,
+      "kind": "approval",
+      "title": "Approve approve and schedule"
+    },
+    {
+      "agents": [
+        {
+          "name": "friday-digest-approve-and-schedule-after-approval",
+          "role": "worker",
+          "schema": {
+            "additionalProperties": true,
+            "properties": {
+              "evidence": {
+                "items": {
+                  "type": "string"
+                },
+                "type": "array"
+              },
+              "outputs": {
+                "additionalProperties": true,
+                "type": "object"
+              },
+              "proposed_changes": {
+                "additionalProperties": true,
+                "type": "object"
+              },
+              "status": {
+                "enum": [
+                  "done",
+                  "blocked"
+                ],
+                "type": "string"
+              },
+              "summary": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "status",
+              "summary",
+              "outputs",
+              "evidence"
+            ],
+            "type": "object"
+          }
+        }
+      ],
+      "config": {},
+      "id": "approve-and-schedule-after-approval",
+      "index": 8,
+      "kind": "agent",
+      "title": "Approve and schedule after approval"
+    },
+    {
       "agents": [
         {
           "name": "friday-digest-archive",
@@ -1665,7 +1764,7 @@ const PIPELINE = {
       ],
       "config": {},
       "id": "archive",
-      "index": 7,
+      "index": 9,
       "kind": "agent",
       "title": "Archive"
     }
@@ -1712,9 +1811,19 @@ phase("Approve and schedule checklist");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[6], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
-// Step 7: archive (agent, kept from Phase 6)
-phase("Archive");
+// Step 7: approve-approve-and-schedule (approval, adapted from Phase 5)
+phase("Approve approve and schedule");
 run = await runStep(wf, PIPELINE, PIPELINE.steps[7], run);
+if (run.stop) return finishRun(PIPELINE, run);
+
+// Step 8: approve-and-schedule-after-approval (agent, adapted from Phase 5)
+phase("Approve and schedule after approval");
+run = await runStep(wf, PIPELINE, PIPELINE.steps[8], run);
+if (run.stop) return finishRun(PIPELINE, run);
+
+// Step 9: archive (agent, kept from Phase 6)
+phase("Archive");
+run = await runStep(wf, PIPELINE, PIPELINE.steps[9], run);
 if (run.stop) return finishRun(PIPELINE, run);
 
 return finishRun(PIPELINE, run);

@@ -42,7 +42,7 @@ function ledgerCommitted(ledger) {
     return (ledgerSumMicros(ledger.settled) + ledgerSumMicros(ledger.reserved)) / 1e6;
 }
 // runtime/core/repetition.ts
-// Loop-control guards from ml-intern's agent loop: doom-loop detection,
+// Loop-control guards of the agent loop: doom-loop detection,
 // iteration budgets, the continuation nudge and the malformed-action streak.
 /** Iteration budget defaults: LLM calls per turn and transient-error retries. */
 const ITERATION_DEFAULTS = {
@@ -411,11 +411,15 @@ function checkStepScope(pipeline, run, step, changes, who) {
 // runtime/workflow/kinds.ts
 // The one registry of step kinds: for each kind, the agent slots it reads, the
 // runtime guards its driver runs (names from GUARD_STOP_REASONS), the stop
-// reasons it can produce, and its driver function. `runStep` dispatches
+// reasons it can produce, the spec gates it checks, the config it reads, and its driver function. `runStep` dispatches
 // through it, `stepAgents` reads its slots and the compiler reads all of it.
 // Each entry stands alone, so an inlined script may keep only the kinds its
 // pipeline uses.
-/** The step-kind registry. */
+/**
+ * The step-kind registry. Per kind: `slots` (its agents), `guards` (the runtime guards its
+ * driver runs), `stops` (the stop reasons it can produce), `gates` (the spec gate kinds it
+ * checks as code), `config` (the settings its driver reads, with their JSON types) and `run`.
+ */
 const STEP_KINDS = {
     agent: {
         slots: [
@@ -424,12 +428,16 @@ const STEP_KINDS = {
         ],
         guards: ["checkIterationBudget", "checkScopeChange", "criticReview"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "step-blocked", "scope-change-requires-approval", "critic-rejected"],
+        gates: [],
+        config: {},
         run: runAgentWithReview,
     },
     completion: {
         slots: [{ slot: "critic", role: "critic", many: false, optional: false }],
         guards: ["checkIterationBudget", "checkCompletion"],
         stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "completion-criteria-unmet"],
+        gates: [],
+        config: { criteria: "object[]" },
         run: runCompletionStep,
     },
 };
@@ -954,31 +962,16 @@ async function runAgentStep(wf, pipeline, step, run) {
 // The pipeline realized from the spec: what the driver executes. Spec text is data here, never code.
 const PIPELINE = {
   "contract": {
-    "continuationRetries": 2,
     "costCapUsd": null,
-    "malformedStreak": 2,
     "maxIterations": 300,
     "maxRetries": 3,
-    "origin": {
-      "continuationRetries": "default",
-      "costCapUsd": "default",
-      "cycleLength": "default",
-      "cycleRepeats": "default",
-      "identicalStreak": "default",
-      "malformedStreak": "default",
-      "maxIterations": "default",
-      "maxRetries": "default",
-      "researchMaxSteps": "default",
-      "window": "default"
-    },
     "repetition": {
       "cycleMaxLength": 5,
       "cycleMinLength": 2,
       "cycleRepeats": 2,
       "identicalStreak": 3,
       "window": 30
-    },
-    "researchMaxSteps": 60
+    }
   },
   "name": "postmortem",
   "params": [],

@@ -8,7 +8,7 @@ import { resolveContract } from "./realize/contract.js";
 import { enforcementOf } from "./realize/enforcement.js";
 import { matches, phaseFeatures, type PhaseFeatures } from "./realize/features.js";
 import { protectedKeysOf } from "./realize/protected.js";
-import { ruleReach } from "./realize/reach.js";
+import { ruleReach, rulesByStep } from "./realize/reach.js";
 import { slug } from "./slug.js";
 
 export interface RealizeOptions {
@@ -49,8 +49,9 @@ export function realize(ir: SpecIR, options: RealizeOptions): Pipeline {
     ir,
     drafts.map((draft) => ({ id: draft.id, phases: draftPhases(draft), capabilities: draft.capabilities.map((c) => c.id), acting: draft.kind !== "critic" && draft.kind !== "completion", hasAgents: draft.kind !== "approval" })),
   );
+  const stepRules = rulesByStep(ir, reach);
   const steps: Step[] = drafts.map((draft, index) => {
-    const rules = ir.rules.filter((rule) => (reach.get(rule.id) ?? []).includes(draft.id));
+    const rules = stepRules.get(draft.id) ?? [];
     const previous = index > 0 ? drafts[index - 1] : null;
     const config = configFor(draft, { ir, profile, contract, protectedKeys, previous });
     return {

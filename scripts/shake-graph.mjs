@@ -7,8 +7,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** The `parts` combinations shaken at compile time (the spend-guard hook inlines ["core"] whole). */
-const SHAKEN_PARTS = [["core", "workflow"]];
+/** The `parts` combinations shaken at compile time: the workflow script and the spend-guard hook. */
+const SHAKEN_PARTS = [["core", "workflow"], ["core", "hook"]];
 
 export async function writeShakeGraphs(root = fileURLToPath(new URL("..", import.meta.url))) {
   const load = (path) => import(pathToFileURL(join(root, path)).href);

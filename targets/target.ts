@@ -33,7 +33,7 @@ export interface EmitContext {
    * folders in order, all of them by default. The spend guard asks for `["core"]`. With `roots`,
    * only the declarations they reach are kept, and `kinds` keeps only those step kinds' drivers.
    */
-  inlineRuntime: (parts?: ("core" | "workflow")[], options?: { roots?: string[]; kinds?: string[] }) => string;
+  inlineRuntime: (parts?: ("core" | "workflow" | "hook")[], options?: { roots?: string[]; kinds?: string[] }) => string;
   /** Why a run may stop, as the workflow script reports them; listed in the manifest when given. */
   stopReasons?: string[];
 }

@@ -11,6 +11,7 @@ import { validateWorkflow } from "../targets/claude-code/validate-workflow.js";
 import { TARGETS } from "../targets/index.js";
 import { bundledSpecs, ROOT } from "./helpers/paths.js";
 import { happy, runWorkflow, withOverride, type Answer } from "./helpers/standin.js";
+import { preflightReport } from "../runtime/proof/answers.js";
 
 const BIN = join(ROOT, "dist/bin/specc.mjs");
 
@@ -99,7 +100,7 @@ describe("the workflow script, checked the way Claude Code checks it", () => {
   });
 
   test("the validator rejects forbidden constructs and disagreeing phases", async () => {
-    const bad = script.replace('phase("Research");', 'phase("Reserch");').replace("const wf = {", "const when = Date.now();\nconst wf = {");
+    const bad = script.replace('phase("Research");', 'phase("Reserch");').replace("async function main(wf, input) {", "const when = Date.now();\nasync function main(wf, input) {");
     const messages = (await validateWorkflow(".claude/workflows/ml-research.js", bad)).map((problem) => problem.message);
     expect(messages.some((message) => message.includes("clock or randomness"))).toBe(true);
     expect(messages.some((message) => message.includes("phase() titles"))).toBe(true);
@@ -161,7 +162,7 @@ describe("running the generated script under a Workflow API stand-in", () => {
     ["scope-change-requires-approval", "x", withOverride((_c, { step, slot }) => (step.kind === "smoke" && slot === "worker" ? { passed: false, command: "python train.py", log_tail: "torch.OutOfMemoryError: CUDA out of memory.", summary: "failed" } : step.kind === "smoke" ? { analysis: "too big", failure_class: "oom", changes: { max_length: 512 }, description: "shorten sequences" } : undefined))],
     ["cost-cap-reached", { task: "x", costCapUsd: 1 }, happy],
     ["needs-approval", { task: "x", mode: "interactive" }, happy],
-    ["oom-ladder-exhausted", { task: "x", costCapUsd: 1000 }, withOverride((_c, { step, slot }) => (step.kind === "preflight" && slot === "worker" ? { job_id: "p", status: "failed", log_tail: "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.", cost_usd: 0.01, flavor: "t4-small", config: { per_device_train_batch_size: 1, gradient_accumulation_steps: 64, gradient_checkpointing: true } } : undefined))],
+    ["oom-ladder-exhausted", { task: "x", costCapUsd: 1000 }, withOverride((call, { step, slot, count }) => (step.kind === "preflight" && slot === "worker" ? preflightReport({ step: step as never, slot, count, baseline: {}, prompt: call.prompt }, { status: "failed", log_tail: "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB." }) : undefined))],
     ["checklist-incomplete", "x", withOverride((_c, { step }) => (step.kind === "readiness" ? { items: [{ item: "x", satisfied: false, evidence: "" }], job: {} } : undefined))],
     ["submit-invariant-violated", "x", withOverride((call, info) => (info.step.kind === "readiness" ? { ...(happy(call, info) as { job: object }), job: { ...(happy(call, info) as { job: object }).job, code: { kind: "path", value: "/home/alice/train.py" } } } : undefined))],
     ["completion-criteria-unmet", "x", withOverride((_c, { step }) => (step.kind === "completion" ? { criteria: [], verdict: "fail", summary: "no evidence" } : undefined))],

@@ -97,7 +97,9 @@ describe("ledger", () => {
     if (!reserved.ok) throw new Error("expected a reservation");
     const settled = settle(reserved.ledger, "job-1", 1.25);
     expect(reserved.ledger.reserved).toEqual({ "job-1": 2 });
-    expect(settled).toEqual({ capUsd: 5, reserved: {}, settled: { "job-1": 1.25 } });
+    // A report below the reservation settles at the reservation; only a verified cost is taken as is.
+    expect(settled).toEqual({ capUsd: 5, reserved: {}, settled: { "job-1": 2 } });
+    expect(settle(reserved.ledger, "job-1", 1.25, 1.25)).toEqual({ capUsd: 5, reserved: {}, settled: { "job-1": 1.25 } });
   });
 
   it("reports why a reservation fails", () => {

@@ -42,6 +42,15 @@ describe("classifyFailureLog", () => {
     expect(classifyFailureLog(log(file))).toBe(expected);
   });
 
+  it("classifies a 1 MB log, including one long line built to make patterns backtrack", () => {
+    const line = "Because a depends on ".repeat(50_000).slice(0, 1_000_000);
+    expect(line.length).toBe(1_000_000);
+    expect(classifyFailureLog(line)).toBe("unknown");
+    const lines = ("ImportError: x " + " ".repeat(200) + "\n").repeat(5000) + "torch.cuda.OutOfMemoryError: CUDA out of memory\n";
+    expect(classifyFailureLog(lines)).toBe("oom");
+    expect(classifyFailureLog("\n".repeat(1_000_000) + "Killed\n")).toBe("oom");
+  });
+
   it("prefers the OOM traceback over a later timeout or Killed line", () => {
     expect(classifyFailureLog(log("oom-cuda.log") + "\nJob timed out\nKilled\n")).toBe("oom");
     expect(classifyFailureLog("")).toBe("unknown");
@@ -104,17 +113,13 @@ describe("OOM ladder", () => {
     );
   });
 
-  it("follows halve batch → checkpointing → larger hardware, then stops", () => {
+  it("takes each rung once: halve batch → checkpointing → one larger flavor, then stops", () => {
     const steps = climb({ per_device_train_batch_size: 4, gradient_accumulation_steps: 2, gradient_checkpointing: false, flavor: "a10g-large" });
     const summary = steps.map(({ step }) => (step.action === "retry" ? `${step.step}:${JSON.stringify(step.changes)}` : step.action));
     expect(summary).toEqual([
       'halve-batch:{"per_device_train_batch_size":2,"gradient_accumulation_steps":4}',
-      'halve-batch:{"per_device_train_batch_size":1,"gradient_accumulation_steps":8}',
       'gradient-checkpointing:{"gradient_checkpointing":true}',
       'larger-hardware:{"flavor":"l40sx1"}',
-      'larger-hardware:{"flavor":"a100-large"}',
-      'larger-hardware:{"flavor":"a100x4"}',
-      'larger-hardware:{"flavor":"a100x8"}',
       "stop",
     ]);
     expect(OOM_LADDER).toEqual(["halve-batch", "gradient-checkpointing", "larger-hardware"]);
@@ -130,6 +135,27 @@ describe("OOM ladder", () => {
       changes: { per_device_train_batch_size: 3, gradient_accumulation_steps: 6 },
     });
     expect(nextOomRung({ rung: 2, attempts: 1 }, { per_device_train_batch_size: 8, gradient_checkpointing: true, flavor: "cpu-upgrade" }).action).toBe("stop");
+  });
+
+  it("is constant in the batch size and fails closed on numbers out of range", () => {
+    // A large prime goes straight to 1 with the accumulation scaled by it; the product stays exact.
+    expect(nextOomRung({ rung: 0, attempts: 0 }, { per_device_train_batch_size: 1e9 + 7, gradient_accumulation_steps: 1 })).toMatchObject({
+      changes: { per_device_train_batch_size: 1, gradient_accumulation_steps: 1e9 + 7 },
+    });
+    expect(nextOomRung({ rung: 0, attempts: 0 }, { per_device_train_batch_size: 9, gradient_accumulation_steps: 2 })).toMatchObject({
+      changes: { per_device_train_batch_size: 3, gradient_accumulation_steps: 6 },
+    });
+    for (const batch of [2 ** 53 + 2, Number.MAX_VALUE, Infinity, Number.NaN, -4, 2.5]) {
+      expect(nextOomRung({ rung: 0, attempts: 0 }, { per_device_train_batch_size: batch })).toMatchObject({ action: "stop", stoppedReason: "oom-ladder-exhausted" });
+    }
+    for (const rung of [Number.NaN, -1, 4, 1.5, Infinity]) {
+      expect(nextOomRung({ rung, attempts: 0 }, { per_device_train_batch_size: 8 }).action).toBe("stop");
+    }
+  });
+
+  it("never takes a rung twice: a rung already applied is skipped", () => {
+    expect(nextOomRung({ rung: 1, attempts: 1 }, { per_device_train_batch_size: 4, gradient_checkpointing: false, flavor: "t4-small" })).toMatchObject({ rung: 2, step: "gradient-checkpointing" });
+    expect(nextOomRung({ rung: 3, attempts: 3 }, { per_device_train_batch_size: 4, gradient_checkpointing: false, flavor: "t4-small" }).action).toBe("stop");
   });
 });
 

@@ -336,7 +336,7 @@ describe("runtime workflow driver stays inlinable", () => {
     expect(result.spend.capUsd).toBe(3);
     expect(phases).toEqual(["Intake", "Work", "Done"]);
     expect(calls.map((call) => call.options.agentType)).toEqual(["tiny-intake", "tiny-work", "tiny-done"]);
-    expect(calls[1].options).toMatchObject({ label: "tiny-work", phase: "Work", agentType: "tiny-work" });
+    expect(calls[1].options).toMatchObject({ label: "work · tiny-work · attempt 1 · call 2", phase: "Work", agentType: "tiny-work" });
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
 
     // A failing agent stops the run through the same script, with the reason returned.

@@ -104,6 +104,7 @@ function happyAnswers(): Record<string, Answer | Answer[]> {
       cost_usd: 0.1,
       flavor: call.context.flavor,
       config: { ...trainConfig, ...pick(call.context.requiredConfigChanges) },
+      ...PREFLIGHT_CODE,
     }),
     "t-preflight-fixer": { analysis: "missing package", failure_class: "import-error", changes: { dependencies: ["trackio"] }, description: "add trackio" },
     "t-readiness": {
@@ -120,7 +121,7 @@ function happyAnswers(): Record<string, Answer | Answer[]> {
         flavor: "t4-small",
       },
     },
-    "t-job": (call: Call) => ({ job_id: `job-${call.n}`, status: "submitted", url: `https://huggingface.co/jobs/alice/job-${call.n}` }),
+    "t-job": (call: Call) => ({ job_id: `job-${call.n}`, status: "submitted", url: `https://huggingface.co/jobs/alice/job-${call.n}`, submitted: asSubmitted(call) }),
     "t-job-monitor": [
       { status: "running", alerts: [], log_tail: "step 10", metrics: { step: 10, loss: 1.5 }, cost_usd: 0.2 },
       { status: "running", alerts: [], log_tail: "step 20", metrics: { step: 20, loss: 1.2 }, cost_usd: 0.4 },
@@ -137,6 +138,15 @@ function happyAnswers(): Record<string, Answer | Answer[]> {
     },
     "t-loop": { improved: false, summary: "no gain", continue: false, cost_usd: 0.5 },
   };
+}
+
+/** The code and command a preflight worker reports it ran. */
+const PREFLIGHT_CODE = { code: { kind: "url", value: "https://huggingface.co/alice/scripts/resolve/main/train.py" }, command: "hf jobs uv run --flavor t4-small train.py-url" };
+
+/** What a submitter that follows its instructions reports it submitted. */
+function asSubmitted(call: Call): Record<string, unknown> {
+  const submit = pick(call.context.submit);
+  return { code: submit.code, command: "hf jobs uv run", flavor: submit.flavor, timeout_hours: submit.timeout_hours, config: pick(submit.config) };
 }
 
 function pick(value: unknown): Record<string, unknown> {
@@ -244,7 +254,7 @@ describe("runStep: the happy end", () => {
     // Every call carries the task, its step's phase title, its agent type and the agent's schema.
     for (const call of calls) {
       expect(call.prompt.startsWith("Task: " + TASK.task)).toBe(true);
-      expect(call.options.label).toBe(call.agentType);
+      expect(call.options.label).toContain(call.agentType);
       expect(call.options.phase).toBe(`Step ${call.context.step.id}`);
       expect((call.options.schema as any).type).toBe("object");
     }
@@ -260,9 +270,9 @@ describe("runStep: the happy end", () => {
     expect(run.taskClass).toBeNull();
     expect(run.sizing).toMatchObject({ flavor: "t4-small", timeoutHours: 4 });
     expect(run.jobPlan?.flavor).toBe("t4-small");
-    // Preflight 0.1 + job 1.2 + one loop iteration 0.5, each reserved then settled.
-    expect(result.spend).toMatchObject({ capUsd: 10, reserved: {}, settled: { "preflight/1#1": 0.1, "job/1#1": 1.2, "improve/1#1": 0.5 } });
-    expect(result.spend.committedUsd).toBeCloseTo(1.8, 6);
+    // Preflight, job and one loop iteration report 0.1, 1.2 and 0.5; with no verified cost each settles at its reservation.
+    expect(result.spend).toMatchObject({ capUsd: 10, reserved: {}, settled: { "preflight/1#1": 0.2, "job/1#1": 1.6, "improve/1#1": 1.6 } });
+    expect(result.spend.committedUsd).toBeCloseTo(3.4, 6);
     expect(result.artifacts).toEqual([expect.objectContaining({ step: "job", job_id: "job-1" })]);
     expect(of("t-job-monitor")).toHaveLength(3);
     expect(of("t-loop")).toHaveLength(1);
@@ -280,8 +290,9 @@ describe("runStep: the happy end", () => {
     const bounded = await runAll(makePipeline(), TASK, answers);
     expect(bounded.result.stoppedReason).toBe("completed");
     expect(bounded.of("t-loop")).toHaveLength(2);
-    // A cap of 3: preflight 0.1 + job 1.2 leave 1.7, one loop iteration is estimated at 1.6 and costs 0.5; the next does not fit.
-    const capped = await runAll(makePipeline(), { ...TASK, costCapUsd: 3 }, { ...answers, "t-loop": { ...(answers["t-loop"] as object), cost_usd: 1.6 } });
+    // A cap of 4.5: preflight and job settle at their reservations (0.2 + 1.6, whatever they report), leaving 2.7;
+    // one loop iteration is reserved and settled at 1.6 though it reports 0.5; the next does not fit in the 1.1 left.
+    const capped = await runAll(makePipeline(), { ...TASK, costCapUsd: 4.5 }, answers);
     expect(capped.result.stoppedReason).toBe("completed");
     expect(capped.of("t-loop")).toHaveLength(1);
     expect((capped.result.outputs.improve as any).ended).toMatch(/cost cap/);
@@ -374,8 +385,8 @@ describe("runStep: stop reasons", () => {
   it("never retries without an analysis", async () => {
     const answers = {
       ...happyAnswers(),
-      "t-smoke": { passed: false, command: "python train.py", log_tail: "boom", summary: "failed" },
-      "t-smoke-fixer": { analysis: "  ", failure_class: "unknown", changes: {}, description: "" },
+      "t-smoke": { passed: false, command: "python train.py", log_tail: "ModuleNotFoundError: No module named 'trl'", summary: "failed" },
+      "t-smoke-fixer": { analysis: "  ", failure_class: "import-error", changes: {}, description: "" },
     };
     const { result, of } = await runAll(makePipeline(), TASK, answers);
     expect(result).toMatchObject({ stoppedReason: "smoke-test-failed", step: "smoke" });
@@ -389,17 +400,37 @@ describe("runStep: stop reasons", () => {
     const { result, of } = await runAll(makePipeline({ steps }), TASK, answers);
     expect(result).toMatchObject({ stoppedReason: "repetition-detected", step: "smoke" });
     expect(result.detail).toContain("REPETITION GUARD");
-    expect(of("t-smoke")).toHaveLength(3);
+    expect(result.detail).toContain("after the correction was injected");
+    // The third identical failure injects the correction into the fourth attempt; the fourth repeat stops.
+    const attempts = of("t-smoke");
+    expect(attempts).toHaveLength(4);
+    expect(attempts[2].context.repetitionGuard).toBeUndefined();
+    expect(attempts[3].context.repetitionGuard).toContain("REPETITION GUARD");
+    expect(attempts[3].prompt).toContain("REPETITION GUARD");
   });
 
-  it("repetition-detected when polls return the same result, never when the result changes", async () => {
-    const steps = (list: Step[]) => list.map((entry) => (entry.id === "job" ? { ...entry, config: { maxRetries: 2, maxPolls: 10 } } : entry));
-    const same = { status: "running", alerts: [], log_tail: "step 10", metrics: { step: 10 }, cost_usd: 0.1 };
-    const stuck = await runAll(makePipeline({ steps }), TASK, { ...happyAnswers(), "t-job-monitor": same });
-    expect(stuck.result).toMatchObject({ stoppedReason: "repetition-detected", step: "job" });
-    expect(stuck.of("t-job-monitor")).toHaveLength(3);
+  it("an unknown failure class stops at once: the taxonomy has no automatic fix", async () => {
+    const answers = { ...happyAnswers(), "t-smoke": { passed: false, command: "python train.py", log_tail: "Segmentation fault (core dumped)", summary: "crashed" } };
+    const { result, of } = await runAll(makePipeline(), TASK, answers);
+    expect(result).toMatchObject({ stoppedReason: "smoke-test-failed", step: "smoke" });
+    expect(result.detail).toContain("Segmentation fault");
+    expect(of("t-smoke")).toHaveLength(1);
+    expect(of("t-smoke-fixer")).toHaveLength(0);
   });
 
+  it("identical polls of a running job are not repetition: the monitor waits, and the job completes", async () => {
+    const same = { status: "running", alerts: [], log_tail: "downloading shards", metrics: {}, cost_usd: 0.1 };
+    const done = { status: "completed", alerts: [], log_tail: "pushed", metrics: { loss: 1 }, cost_usd: 1.2 };
+    const { result, of } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-job-monitor": [same, same, same, same, same, done] });
+    expect(result.stoppedReason).not.toBe("repetition-detected");
+    expect(result.outputs.job).toMatchObject({ status: "completed" });
+    const polls = of("t-job-monitor");
+    expect(polls).toHaveLength(6);
+    // Told to wait a bounded time sized to the 4h timeout, never "do not wait".
+    expect(polls[0].context.waitSeconds).toBeGreaterThanOrEqual(60);
+    expect(polls[0].prompt).toContain("Wait up to " + polls[0].context.waitSeconds + " seconds");
+    expect(polls[0].prompt).not.toMatch(/do not wait/i);
+  });
   it("scope-change-requires-approval, unless the user's args approve that change", async () => {
     const failing = [{ passed: false, command: "python train.py", log_tail: "KeyError: 'messages'", summary: "schema" }, { passed: true, command: "python train.py", log_tail: "ok", summary: "ok" }];
     const swap = { analysis: "the dataset lacks messages", failure_class: "dataset-schema", changes: { dataset_name: "HuggingFaceH4/ultrachat_200k" }, description: "use another dataset", approved: true };
@@ -450,7 +481,8 @@ describe("runStep: stop reasons", () => {
     for (const approve of ["preflight, job, improve", "all-under-cap"]) {
       const all = await runAll(makePipeline(), { ...TASK, mode: "interactive", approve }, happyAnswers());
       expect(all.result.stoppedReason).toBe("completed");
-      expect(all.result.spend.settled).toEqual({ "preflight/1#1": 0.1, "job/1#1": 1.2, "improve/1#1": 0.5 });
+      // Reported costs below the reservations (0.1, 1.2, 0.5) settle at the reservations: the agent's word never frees room.
+      expect(all.result.spend.settled).toEqual({ "preflight/1#1": 0.2, "job/1#1": 1.6, "improve/1#1": 1.6 });
     }
   });
 
@@ -511,20 +543,21 @@ describe("runStep: stop reasons", () => {
   it("oom-ladder-exhausted in the preflight: OOM every attempt, the effective batch kept on batch rungs", async () => {
     const steps = (list: Step[]) => list.map((entry) => (entry.id === "preflight" ? { ...entry, config: { maxRetries: 1, timeoutHours: 0.5, flavor: "a100x4" } } : entry));
     const base = { per_device_train_batch_size: 4, gradient_accumulation_steps: 4, gradient_checkpointing: false };
-    const oom = (call: Call) => ({ job_id: `p${call.n}`, status: "failed", log_tail: OOM_LOG, cost_usd: 0.5, flavor: call.context.flavor, config: { ...base, ...pick(call.context.requiredConfigChanges) } });
+    const oom = (call: Call) => ({ job_id: `p${call.n}`, status: "failed", log_tail: OOM_LOG, cost_usd: 0.5, flavor: call.context.flavor, config: { ...base, ...pick(call.context.requiredConfigChanges) }, ...PREFLIGHT_CODE });
     const { result, of, run } = await runAll(makePipeline({ steps }), { ...TASK, costCapUsd: 100 }, { ...happyAnswers(), "t-preflight": oom });
     expect(result).toMatchObject({ stoppedReason: "oom-ladder-exhausted", step: "preflight" });
     const attempts = of("t-preflight");
-    expect(attempts.map((call) => call.context.flavor)).toEqual(["a100x4", "a100x4", "a100x4", "a100x4", "a100x8"]);
+    // Each rung once: halve once, checkpointing once, one larger flavor once.
+    expect(attempts.map((call) => call.context.flavor)).toEqual(["a100x4", "a100x4", "a100x4", "a100x8"]);
     const configs = attempts.map((call) => ({ ...base, ...pick(call.context.requiredConfigChanges) }));
-    expect(configs.map((config) => config.per_device_train_batch_size)).toEqual([4, 2, 1, 1, 1]);
+    expect(configs.map((config) => config.per_device_train_batch_size)).toEqual([4, 2, 2, 2]);
     for (const config of configs) expect(config.per_device_train_batch_size * config.gradient_accumulation_steps).toBe(16);
-    expect(configs.map((config) => config.gradient_checkpointing)).toEqual([false, false, false, true, true]);
-    expect(attempts.map((call) => call.context.oom?.step ?? null)).toEqual([null, "halve-batch", "halve-batch", "gradient-checkpointing", "larger-hardware"]);
+    expect(configs.map((config) => config.gradient_checkpointing)).toEqual([false, false, true, true]);
+    expect(attempts.map((call) => call.context.oom?.step ?? null)).toEqual([null, "halve-batch", "gradient-checkpointing", "larger-hardware"]);
     expect(run.ladder.rung).toBe(3);
     // OOM retries are bounded by the ladder, not by maxRetries, and never go to the fixer.
     expect(of("t-preflight-fixer")).toHaveLength(0);
-    expect(Object.keys(result.spend.settled)).toHaveLength(5);
+    expect(Object.keys(result.spend.settled)).toHaveLength(4);
   });
 
   it("oom-ladder-exhausted in the job, with the rung carried from the preflight", async () => {
@@ -537,9 +570,10 @@ describe("runStep: stop reasons", () => {
       cost_usd: 0.5,
       flavor: call.context.flavor,
       config: { ...base, ...pick(call.context.requiredConfigChanges) },
+      ...PREFLIGHT_CODE,
     });
     const checklist = structuredClone(happyAnswers()["t-readiness"]) as any;
-    checklist.job.flavor = "a100x4";
+    checklist.job.flavor = "a10g-large";
     const monitor = { status: "failed", alerts: [], log_tail: OOM_LOG, metrics: {}, cost_usd: 2 };
     const answers = { ...happyAnswers(), "t-preflight": preflight, "t-readiness": checklist, "t-job-monitor": monitor };
     const { result, of, run } = await runAll(makePipeline({ steps }), { ...TASK, costCapUsd: 500 }, answers);
@@ -550,14 +584,14 @@ describe("runStep: stop reasons", () => {
     expect(submits).toHaveLength(2);
     // The job started from the preflight's changes and rung: its first OOM went straight to rung 3.
     expect(submits[0].context.requiredConfigChanges).toMatchObject({ per_device_train_batch_size: 1, gradient_accumulation_steps: 8, gradient_checkpointing: true });
-    expect(submits[1].context).toMatchObject({ flavor: "a100x8", changes: { kind: "oom", rung: 3, step: "larger-hardware", changes: { flavor: "a100x8" } } });
+    expect(submits[1].context).toMatchObject({ flavor: "l40sx1", changes: { kind: "oom", rung: 3, step: "larger-hardware", changes: { flavor: "l40sx1" } } });
     const oomEvents = result.events.filter((event) => event.kind === "oom").map((event) => `${event.step} ${event.detail.split(" (")[0]}`);
     expect(oomEvents).toEqual(["preflight rung 1", "preflight rung 2", "job rung 3"]);
     expect(run.ladder).toEqual({ rung: 3, attempts: 3 });
   });
 
   it("preflight-failed after maxRetries non-OOM failures, each retried with the fixer's analysis", async () => {
-    const failing = (call: Call) => ({ job_id: `p${call.n}`, status: "failed", log_tail: `ModuleNotFoundError: No module named 'pkg${call.n}'`, cost_usd: 0.1, flavor: "t4-small", config: {} });
+    const failing = (call: Call) => ({ job_id: `p${call.n}`, status: "failed", log_tail: `ModuleNotFoundError: No module named 'pkg${call.n}'`, cost_usd: 0.1, flavor: "t4-small", config: {}, ...PREFLIGHT_CODE });
     const { result, of } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-preflight": failing });
     expect(result).toMatchObject({ stoppedReason: "preflight-failed", step: "preflight" });
     expect(of("t-preflight")).toHaveLength(3);
@@ -604,7 +638,7 @@ describe("runStep: stop reasons", () => {
 
   it("scope-change-requires-approval for a job plan whose code swaps the model", async () => {
     const checklist = structuredClone(happyAnswers()["t-readiness"]) as any;
-    checklist.job.code = { kind: "inline", value: "python train.py --model_name_or_path meta-llama/Llama-3.1-8B --dataset_name trl-lib/Capybara" };
+    checklist.job.code = { kind: "inline", value: "# SFT with TRL\npython -m trl sft --model_name_or_path meta-llama/Llama-3.1-8B --dataset_name trl-lib/Capybara" };
     const { result, of } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-readiness": checklist });
     expect(result).toMatchObject({ stoppedReason: "scope-change-requires-approval", step: "readiness" });
     expect((result.data as any).touched).toEqual([{ key: "model", from: "qwen/qwen2.5-0.5b", to: "meta-llama/llama-3.1-8b" }]);
@@ -622,7 +656,13 @@ describe("runStep: stop reasons", () => {
     const running = (call: Call) => ({ status: "running", alerts: [], log_tail: `step ${call.n * 10}`, metrics: { step: call.n * 10 }, cost_usd: 0.1 * call.n });
     const { result, of } = await runAll(makePipeline(), TASK, { ...happyAnswers(), "t-job-monitor": running });
     expect(result).toMatchObject({ stoppedReason: "monitoring-budget-exhausted", step: "job" });
-    expect(of("t-job-monitor")).toHaveLength(4);
+    // 4h at up to 540s a check, plus the slack: the budget is the job's timeout, not a fixed count.
+    const polls = of("t-job-monitor").filter((call) => call.context.cancel !== true);
+    expect(polls).toHaveLength(30);
+    expect(polls[0].context.waitSeconds * (polls.length - 3)).toBeGreaterThanOrEqual(4 * 3600);
+    // The stop cancels the job through the monitor, and says so.
+    expect(of("t-job-monitor").filter((call) => call.context.cancel === true)).toHaveLength(1);
+    expect(result.detail).toMatch(/job job-1 could not be confirmed cancelled .* may still be billing/);
     expect(result.spend.reserved).toEqual({ "job/1#1": 1.6 });
   });
 
@@ -635,7 +675,8 @@ describe("runStep: stop reasons", () => {
     expect(of("t-job-fixer")).toHaveLength(2);
     expect(submits[0].context.changes).toBeNull();
     for (const resubmit of submits.slice(1)) expect(resubmit.context.changes).toMatchObject({ kind: "fix", failure_class: "import-error", analysis: "missing package" });
-    expect(Object.values(result.spend.settled)).toEqual([0.1, 0.3, 0.3, 0.3]);
+    // Each reports 0.3 but settles at its reservation (0.4 × 0.5 h for the preflight, 0.4 × 4 h for each job).
+    expect(Object.values(result.spend.settled)).toEqual([0.2, 1.6, 1.6, 1.6]);
   });
 
   it("resubmits after a training alert with only the alert policy's change", async () => {
@@ -654,10 +695,14 @@ describe("runStep: stop reasons", () => {
   it("alert-unresolved when the alert policy has nothing to scale", async () => {
     const monitor = { status: "running", alerts: [{ kind: "diverged", text: "loss is nan" }], log_tail: "nan", metrics: {}, cost_usd: 0.3 };
     // The preflight reports no learning rate, and neither does the monitor.
-    const preflight = (call: Call) => ({ job_id: "p", status: "completed", log_tail: "ok", cost_usd: 0.1, flavor: call.context.flavor, config: { per_device_train_batch_size: 4, gradient_accumulation_steps: 4, gradient_checkpointing: false } });
-    const answers = { ...happyAnswers(), "t-job-monitor": monitor, "t-preflight": preflight };
-    const { result } = await runAll(makePipeline(), TASK, answers);
+    const preflight = (call: Call) => ({ job_id: "p", status: "completed", log_tail: "ok", cost_usd: 0.1, flavor: call.context.flavor, config: { per_device_train_batch_size: 4, gradient_accumulation_steps: 4, gradient_checkpointing: false }, ...PREFLIGHT_CODE });
+    const cancelling = (call: Call) => (call.context.cancel === true ? { ...monitor, status: "cancelled", alerts: [] } : monitor);
+    const answers = { ...happyAnswers(), "t-job-monitor": cancelling, "t-preflight": preflight };
+    const { result, of } = await runAll(makePipeline(), TASK, answers);
     expect(result).toMatchObject({ stoppedReason: "alert-unresolved", step: "job" });
+    // The job with alerts was cancelled before the policy was consulted.
+    expect(of("t-job-monitor").map((call) => call.context.cancel === true)).toEqual([false, true]);
+    expect(result.events.find((event) => event.kind === "cancel")?.detail).toContain('status "cancelled"');
   });
 
   it("completion-criteria-unmet for an unmet or unanswered criterion", async () => {
@@ -721,12 +766,13 @@ describe("spend never exceeds the cap", () => {
               cost_usd: Number((call.context.estimateUsd * costShare).toFixed(6)),
               flavor: call.context.flavor,
               config: { per_device_train_batch_size: 8, gradient_accumulation_steps: 1, gradient_checkpointing: false, ...pick(call.context.requiredConfigChanges) },
+              ...PREFLIGHT_CODE,
             };
           };
           let lastEstimate = 0;
           const submitter = (call: Call) => {
             lastEstimate = call.context.estimateUsd;
-            return { job_id: `j${call.n}`, status: "submitted", url: null };
+            return { job_id: `j${call.n}`, status: "submitted", url: null, submitted: asSubmitted(call) };
           };
           const monitor = (call: Call) => {
             const kind = monitorOutcomes[Math.min(call.n - 1, monitorOutcomes.length - 1)];

@@ -127,10 +127,20 @@ export function colorize(text: string, color: boolean): string {
 
 /** Print a failure as one line (plus a hint), never a stack trace unless SPECC_DEBUG is set. */
 export function describeFailure(error: unknown): { text: string; exitCode: number } {
-  if (error instanceof SpeccError) return { text: `specc: error: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ""}`, exitCode: error.exitCode };
+  if (error instanceof SpeccError) return { text: `specc: error: ${oneLineOf(error.message)}${error.hint ? `\n  hint: ${error.hint}` : ""}`, exitCode: error.exitCode };
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
     return { text: "specc: error: the spec nests too deeply to process (maximum call stack exceeded), expected at most a few hundred levels of lists or quotes", exitCode: EXIT.usage };
   }
+  // A failed system call (a file that cannot be read or written) is about the user's files, not a bug.
+  const errno = error as NodeJS.ErrnoException | null;
+  if (error instanceof Error && typeof errno?.code === "string" && typeof errno.syscall === "string") {
+    return { text: `specc: error: ${oneLineOf(error.message)}${process.env.SPECC_DEBUG ? `\n${error.stack}` : ""}`, exitCode: EXIT.usage };
+  }
   const debug = process.env.SPECC_DEBUG ? `\n${(error as Error).stack}` : "\n  hint: this is a bug in specc; rerun with SPECC_DEBUG=1 for details and report it";
   return { text: `specc: internal error: ${(error as Error).message}${debug}`, exitCode: EXIT.internal };
+}
+
+/** A message on one line: line breaks (any kind) and controls become spaces. */
+function oneLineOf(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").trim();
 }

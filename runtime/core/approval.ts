@@ -78,13 +78,14 @@ function approvalAutonomous(request: ApprovalRequest): ApprovalDecision {
     "unknown-cost": "cost could not be estimated: failing closed",
     "over-cap": "estimate exceeds the remaining autonomous cost cap",
     "duplicate-key": "reservation key `" + key + "` is already in the ledger",
+    "invalid-key": "reservation key is not a usable name",
   };
   return { decision: "ask-human", reason: reasons[result.reason], ledger };
 }
 
 /** First `approval-N` key not yet in the ledger, so unnamed approvals still reserve distinctly. */
 function approvalFreeKey(ledger: Ledger): string {
-  let index = Object.keys(ledger.reserved).length + Object.keys(ledger.settled).length;
+  let index = Object.keys(ledger.reserved ?? {}).length + Object.keys(ledger.settled ?? {}).length;
   while (Object.hasOwn(ledger.reserved, "approval-" + index) || Object.hasOwn(ledger.settled, "approval-" + index)) index++;
   return "approval-" + index;
 }

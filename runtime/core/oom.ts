@@ -13,7 +13,7 @@ export type FailureClass =
   | "unknown";
 
 /**
- * Log patterns per class, checked in this order: a CUDA OOM traceback often
+ * Log patterns per class (matched per line; `.*` joins parts matched in order), checked in this order: a CUDA OOM traceback often
  * also prints a `Killed` line or a timeout, and the first match is the cause.
  */
 export const FAILURE_LOG_PATTERNS = [
@@ -61,14 +61,39 @@ export const FAILURE_LOG_PATTERNS = [
 /** Weak OOM evidence, trusted only when nothing above matched: a bare `Killed` line is usually the kernel OOM killer. */
 export const FAILURE_WEAK_OOM_PATTERNS = ["^\\s*Killed\\s*$", "\\bkilled\\b.*\\bsignal 9\\b"];
 
-/** Classify a failed job's log text into one failure class. */
+/**
+ * Classify a failed job's log text into one failure class. Linear in the
+ * log: the text is read line by line, and a pattern with `.*` is matched as
+ * its parts in order on the line (each part a simple pattern), so no pattern
+ * can backtrack over the whole log.
+ */
 export function classifyFailureLog(log: string): FailureClass {
   const text = typeof log === "string" ? log : "";
+  const lines = text.split("\n");
   for (const entry of FAILURE_LOG_PATTERNS) {
-    if (entry.patterns.some((pattern) => new RegExp(pattern, "im").test(text))) return entry.cls as FailureClass;
+    const compiled = entry.patterns.map(oomCompilePattern);
+    if (lines.some((line) => compiled.some((parts) => oomLineMatches(line, parts)))) return entry.cls as FailureClass;
   }
-  if (FAILURE_WEAK_OOM_PATTERNS.some((pattern) => new RegExp(pattern, "im").test(text))) return "oom";
+  const weak = FAILURE_WEAK_OOM_PATTERNS.map(oomCompilePattern);
+  if (lines.some((line) => weak.some((parts) => oomLineMatches(line, parts)))) return "oom";
   return "unknown";
+}
+
+/** A pattern as its `.*`-separated parts, each a case-insensitive global regex (`\s` kept to the line). */
+function oomCompilePattern(pattern: string): RegExp[] {
+  return pattern.split(".*").map((part) => new RegExp(part.replace(/\\s/g, "[ \\t\\r]"), "gi"));
+}
+
+/** Whether the parts match in order on one line (leftmost match of each after the previous one). */
+function oomLineMatches(line: string, parts: RegExp[]): boolean {
+  let from = 0;
+  for (const part of parts) {
+    part.lastIndex = from;
+    const found = part.exec(line);
+    if (!found) return false;
+    from = found.index + found[0].length;
+  }
+  return true;
 }
 
 /** OOM recovery rungs, in the only allowed order. */
@@ -98,31 +123,54 @@ export type OomStep =
   | { action: "stop"; stoppedReason: "oom-ladder-exhausted"; reason: string; state: OomState };
 
 /**
- * Pick the next OOM rung. Rungs never go back: halving repeats while the
- * batch is above 1, checkpointing is skipped when already on, and hardware
- * climbs the flavor ladder until nothing larger is left. Apply `changes` to
- * the config and carry `state` into the next call.
+ * Pick the next OOM rung. Each rung is taken at most once and rungs never
+ * go back: after the last applied rung (`state.rung`) comes the next one
+ * that can help (halving once, checkpointing unless already on, one larger
+ * flavor), and after the last rung the ladder stops. A state or config whose
+ * numbers are not finite, safe integers in range stops (fails closed).
+ * Apply `changes` to the config and carry `state` into the next call.
  */
 export function nextOomRung(
   state: OomState,
   config: OomConfig,
   options: { ladder?: string[]; flavors?: Record<string, FlavorSpec> } = {},
 ): OomStep {
-  const from = Math.max(1, Math.floor(state.rung) || 1);
-  const attempts = (state.attempts || 0) + 1;
-  for (let rung = from; rung <= OOM_LADDER.length; rung++) {
+  const last = state && typeof state === "object" ? state.rung : undefined;
+  const before = state && typeof state === "object" && Number.isSafeInteger(state.attempts) && state.attempts >= 0 ? state.attempts : 0;
+  if (!Number.isSafeInteger(last) || (last as number) < 0 || (last as number) > OOM_LADDER.length) {
+    return { action: "stop", stoppedReason: "oom-ladder-exhausted", reason: "the OOM ladder state " + JSON.stringify(last ?? null) + " is not a rung; ask the user", state: { rung: OOM_LADDER.length, attempts: before } };
+  }
+  const invalid = oomInvalidNumbers(config);
+  if (invalid !== null) {
+    return { action: "stop", stoppedReason: "oom-ladder-exhausted", reason: "OOM with " + invalid + "; ask the user", state: { rung: OOM_LADDER.length, attempts: before } };
+  }
+  for (let rung = (last as number) + 1; rung <= OOM_LADDER.length; rung++) {
     const changes = oomRungChanges(rung, config, options);
     if (changes) {
       const step = OOM_LADDER[rung - 1];
-      return { action: "retry", rung, step, changes, state: { rung, attempts }, reason: "OOM: " + step };
+      return { action: "retry", rung, step, changes, state: { rung, attempts: before + 1 }, reason: "OOM: " + step };
     }
   }
   return {
     action: "stop",
     stoppedReason: "oom-ladder-exhausted",
-    reason: "OOM persists after smaller batches, gradient checkpointing and the largest hardware on the ladder; ask the user",
-    state: { rung: OOM_LADDER.length, attempts: state.attempts || 0 },
+    reason: "OOM persists after each rung was tried once (a smaller batch, gradient checkpointing, one larger flavor); ask the user",
+    state: { rung: OOM_LADDER.length, attempts: before },
   };
+}
+
+/** The batch settings the ladder reads, when present, must be positive safe integers whose product is safe. */
+function oomInvalidNumbers(config: OomConfig): string | null {
+  const batch = config ? config.per_device_train_batch_size : undefined;
+  const accumulation = config ? config.gradient_accumulation_steps : undefined;
+  for (const [name, value] of [["per_device_train_batch_size", batch], ["gradient_accumulation_steps", accumulation]] as [string, unknown][]) {
+    if (value === undefined || value === null) continue;
+    if (!Number.isSafeInteger(value) || (value as number) < 1) return "an invalid " + name + " (" + String(value) + ")";
+  }
+  if (typeof batch === "number" && typeof accumulation === "number" && !Number.isSafeInteger(batch * accumulation)) {
+    return "an effective batch too large to keep exact";
+  }
+  return null;
 }
 
 /** The changes one rung makes to this config, or null when the rung cannot help. */
@@ -137,21 +185,25 @@ function oomRungChanges(
   return next ? { flavor: next } : null;
 }
 
+/** Small primes tried for an odd batch: enough for every batch size in practice, and O(1). */
+export const OOM_ODD_BATCH_PRIMES = [3, 5, 7, 11, 13];
+
 /**
  * Halve the per-device batch and scale gradient accumulation so the effective
- * batch is unchanged. An odd batch goes to its largest divisor at or below
- * half (6 → 3, 5 → 1), so the product stays exact.
+ * batch is unchanged, in constant time. An even batch halves; an odd batch
+ * goes to its largest divisor at or below half when its smallest prime
+ * factor is small (9 → 3, 15 → 5), else to 1 (5 → 1, a large prime → 1), so
+ * the product stays exact.
  */
 function oomHalveBatch(config: OomConfig): Record<string, unknown> | null {
   const batch = config.per_device_train_batch_size;
-  if (typeof batch !== "number" || !Number.isInteger(batch) || batch <= 1) return null;
-  let smaller = Math.floor(batch / 2);
-  while (batch % smaller !== 0) smaller--;
+  if (typeof batch !== "number" || !Number.isSafeInteger(batch) || batch <= 1) return null;
+  const factor = batch % 2 === 0 ? 2 : OOM_ODD_BATCH_PRIMES.find((prime) => prime < batch && batch % prime === 0) ?? batch;
+  const smaller = batch / factor;
   const accumulation = config.gradient_accumulation_steps ?? 1;
-  return {
-    per_device_train_batch_size: smaller,
-    gradient_accumulation_steps: accumulation * (batch / smaller),
-  };
+  const scaled = accumulation * factor;
+  if (!Number.isSafeInteger(scaled)) return null;
+  return { per_device_train_batch_size: smaller, gradient_accumulation_steps: scaled };
 }
 
 /** The first ladder flavor with strictly more VRAM than the current one; unknown or CPU flavors have none. */

@@ -45,21 +45,54 @@ export function actionSignature(action: ActionRecord): string {
   return action.name + ":" + hashString(stableStringify(action.args)) + ":" + hashString(stableStringify(action.result));
 }
 
+/** Largest window the guard looks at, whatever the params say (the check is linear in it). */
+export const REPETITION_MAX_WINDOW = 1000;
+
+/**
+ * The doom-loop params, validated: a missing or unusable number (not a
+ * finite integer) takes its default, and every number is clamped to its
+ * range: window 2–`REPETITION_MAX_WINDOW`, streak and repeats 2–window, cycle
+ * lengths 2–window/2 (a longer cycle cannot repeat twice in the window).
+ */
+export function repetitionParams(params: RepetitionParams = {}): typeof REPETITION_DEFAULTS {
+  const given = params !== null && typeof params === "object" ? params : {};
+  const pick = (value: unknown, fallback: number, low: number, high: number): number => {
+    const number = typeof value === "number" && Number.isFinite(value) ? Math.floor(value) : fallback;
+    return Math.min(Math.max(number, low), Math.max(low, high));
+  };
+  const windowSize = pick(given.window, REPETITION_DEFAULTS.window, 2, REPETITION_MAX_WINDOW);
+  const half = Math.max(2, Math.floor(windowSize / 2));
+  const cycleMinLength = pick(given.cycleMinLength, REPETITION_DEFAULTS.cycleMinLength, 2, half);
+  return {
+    window: windowSize,
+    identicalStreak: pick(given.identicalStreak, REPETITION_DEFAULTS.identicalStreak, 2, windowSize),
+    cycleMinLength,
+    cycleMaxLength: pick(given.cycleMaxLength, REPETITION_DEFAULTS.cycleMaxLength, cycleMinLength, half),
+    cycleRepeats: pick(given.cycleRepeats, REPETITION_DEFAULTS.cycleRepeats, 2, windowSize),
+  };
+}
+
 /**
  * Look at the last `window` signatures for an identical streak at the tail or
  * a tail cycle of length `cycleMinLength`–`cycleMaxLength` repeated
- * `cycleRepeats` times. Advisory: the caller injects `instruction`, it does
- * not abort.
+ * `cycleRepeats` times. Params are validated by `repetitionParams` (cycle
+ * lengths at most window/2). Linear in the window: one Z-function pass over
+ * the reversed tail gives every cycle length's repeat count. Advisory: the
+ * caller injects `instruction`, it does not abort.
  */
 export function checkRepetition(signatures: string[], params: RepetitionParams = {}): RepetitionVerdict {
-  const options = { ...REPETITION_DEFAULTS, ...params };
-  const tail = signatures.slice(-options.window);
+  const options = repetitionParams(params);
+  const tail = (Array.isArray(signatures) ? signatures : []).slice(-options.window);
   const streak = repetitionStreak(tail);
   if (streak >= options.identicalStreak) {
     return { repeated: true, kind: "identical", length: streak, repeats: streak, instruction: REPETITION_INSTRUCTION };
   }
-  for (let length = options.cycleMinLength; length <= options.cycleMaxLength; length++) {
-    const repeats = repetitionCycleRepeats(tail, length);
+  const reversed = tail.slice().reverse();
+  const z = repetitionZ(reversed);
+  for (let length = options.cycleMinLength; length <= options.cycleMaxLength && length <= reversed.length; length++) {
+    // A unit made of one repeated signature is an identical streak, not a cycle (its threshold is `identicalStreak`).
+    if (streak >= length) continue;
+    const repeats = 1 + Math.floor(z[length] / length);
     if (repeats >= options.cycleRepeats) {
       return { repeated: true, kind: "cycle", length, repeats, instruction: REPETITION_INSTRUCTION };
     }
@@ -75,21 +108,27 @@ function repetitionStreak(tail: string[]): number {
 }
 
 /**
- * How many times the last `length` signatures repeat back to back at the tail.
- * A unit made of one repeated signature is an identical streak, not a cycle,
- * so it counts as zero (its threshold is `identicalStreak`).
+ * Z-function: `z[i]` is the length of the longest common prefix of `items`
+ * and `items.slice(i)` (`z[0]` is the length). On the reversed tail, the
+ * last `length` signatures repeat `1 + floor(z[length] / length)` times back
+ * to back. Linear time.
  */
-function repetitionCycleRepeats(tail: string[], length: number): number {
-  if (length < 1 || tail.length < length) return 0;
-  const unit = tail.slice(tail.length - length);
-  if (unit.every((signature) => signature === unit[0])) return 0;
-  let repeats = 0;
-  for (let end = tail.length; end - length >= 0; end -= length) {
-    const same = unit.every((signature, offset) => tail[end - length + offset] === signature);
-    if (!same) break;
-    repeats++;
+function repetitionZ(items: string[]): number[] {
+  const count = items.length;
+  const z: number[] = [count];
+  for (let index = 1; index <= count; index++) z.push(0);
+  let left = 0;
+  let right = 0;
+  for (let index = 1; index < count; index++) {
+    let match = index < right ? Math.min(right - index, z[index - left]) : 0;
+    while (index + match < count && items[match] === items[index + match]) match++;
+    z[index] = match;
+    if (index + match > right) {
+      left = index;
+      right = index + match;
+    }
   }
-  return repeats;
+  return z;
 }
 
 /** Counters for `checkIterationBudget`. */
@@ -152,7 +191,8 @@ export function checkMalformed(
   streak: number,
   params: { maxStreak?: number } = {},
 ): { action: "ok" | "switch-shape"; instruction?: string } {
-  const maxStreak = params.maxStreak ?? 2;
-  if (streak >= maxStreak) return { action: "switch-shape", instruction: MALFORMED_INSTRUCTION };
+  const maxStreak = typeof params.maxStreak === "number" && Number.isFinite(params.maxStreak) ? params.maxStreak : 2;
+  // An unusable streak count fails closed: ask for a different call shape.
+  if (!(typeof streak === "number" && streak >= 0 && streak < maxStreak)) return { action: "switch-shape", instruction: MALFORMED_INSTRUCTION };
   return { action: "ok" };
 }

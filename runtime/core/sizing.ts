@@ -154,3 +154,84 @@ export function sizeHardware(model: {
 function sizingUsableGb(spec: FlavorSpec, perGpu: boolean): number {
   return perGpu ? spec.vramGb / Math.max(1, spec.gpus) : spec.vramGb;
 }
+
+/**
+ * Bytes per parameter while training, by method: full fine-tuning with AdamW
+ * keeps bf16 weights and gradients, fp32 master weights and two fp32 moments
+ * (about 16); LoRA keeps frozen bf16 weights plus small adapters and their
+ * optimizer state (about 2.5); QLoRA 4-bit weights (about 0.75).
+ */
+export const TRAINING_BYTES_PER_PARAM = { full: 16, lora: 2.5, qlora: 0.75 };
+
+/** Activation memory while training, as a share on top of weights and optimizer state. */
+export const TRAINING_ACTIVATION_OVERHEAD = 1.3;
+
+/** A flavor priced more than this many times the cheapest one that fits is oversized (one L40S for a 0.5B model, 4.5×, is the published run and passes). */
+export const FLAVOR_OVERSIZE_FACTOR = 5;
+
+/** The memory profile of a training method named in free text (unknown → full fine-tuning, the largest). */
+export function trainingMethodOf(method: unknown): keyof typeof TRAINING_BYTES_PER_PARAM {
+  const text = typeof method === "string" ? method.toLowerCase() : "";
+  if (/q-?lora|4-?bit|nf4|bnb/.test(text)) return "qlora";
+  if (/lora|peft|adapter|prefix|prompt-?tuning|ia3/.test(text)) return "lora";
+  return "full";
+}
+
+/**
+ * Memory a job needs in GB: inference, data and eval hold the bf16 weights
+ * (+20%); training adds gradients, optimizer state and activations by method.
+ */
+export function workFootprintGb(job: { paramsB: number; work: WorkKind; method?: unknown }): number {
+  if (job.work !== "training") return memoryFootprintGb({ paramsB: job.paramsB });
+  const bytes = TRAINING_BYTES_PER_PARAM[trainingMethodOf(job.method)];
+  return memoryFootprintGb({ paramsB: job.paramsB, bytesPerParam: bytes, overhead: TRAINING_ACTIVATION_OVERHEAD });
+}
+
+/**
+ * Check a flavor against the work it is for: it must be a priced flavor;
+ * with a known model size it must hold the footprint (optimizer and
+ * activations included for training), must not use several GPUs when one
+ * GPU holds it, and must not cost more than `FLAVOR_OVERSIZE_FACTOR` times
+ * the cheapest flavor that fits. A flavor in `allowed` (one the OOM ladder
+ * climbed to) passes the size checks.
+ */
+export function checkFlavorSizing(job: {
+  flavor: unknown;
+  paramsB: number | null;
+  work: WorkKind;
+  method?: unknown;
+  allowed?: string[];
+  prices?: Record<string, number>;
+}): { code: string; message: string }[] {
+  const prices: Record<string, number> = job.prices ?? HARDWARE_PRICES_USD_PER_HOUR;
+  const flavors: Record<string, FlavorSpec> = HARDWARE_FLAVORS;
+  const flavor = typeof job.flavor === "string" ? job.flavor.trim() : "";
+  if (flavor === "") return [];
+  if (!Object.hasOwn(prices, flavor)) {
+    return [{ code: "flavor-unknown", message: "Unexpected flavor `" + flavor + "`, expected a priced hardware flavor such as `a10g-large`" }];
+  }
+  const paramsB = job.paramsB;
+  if (typeof paramsB !== "number" || !Number.isFinite(paramsB) || paramsB <= 0 || (job.allowed ?? []).includes(flavor)) return [];
+  if (!Object.hasOwn(flavors, flavor)) {
+    return job.work === "data" ? [] : [{ code: "flavor-too-small", message: "Unexpected CPU flavor `" + flavor + "` for " + job.work + " with a " + paramsB + "B model, expected a GPU flavor" }];
+  }
+  const footprintGb = workFootprintGb({ paramsB, work: job.work, method: job.method });
+  const spec = flavors[flavor];
+  const what = job.work + " of a " + paramsB + "B model needs about " + footprintGb + " GB";
+  if (spec.vramGb < footprintGb) {
+    return [{ code: "flavor-too-small", message: "Unexpected flavor `" + flavor + "` (" + spec.vramGb + " GB): " + what + ", expected a flavor that holds it" }];
+  }
+  const cheapest = sizeHardware({ paramsB: footprintGb, bytesPerParam: 1, overhead: 1 });
+  if (cheapest.flavor === null || cheapest.priceUsdPerHour === null) return [];
+  const singleFits = Object.entries(flavors).some(([name, entry]) => entry.gpus === 1 && entry.vramGb >= footprintGb && Object.hasOwn(prices, name));
+  if (spec.gpus > 1 && singleFits) {
+    return [{ code: "flavor-oversized", message: "Unexpected multi-GPU flavor `" + flavor + "`: " + what + ", which one GPU holds (`" + cheapest.flavor + "`)" }];
+  }
+  if (prices[flavor] > cheapest.priceUsdPerHour * FLAVOR_OVERSIZE_FACTOR) {
+    return [{
+      code: "flavor-oversized",
+      message: "Unexpected flavor `" + flavor + "` at $" + prices[flavor] + "/h: " + what + ", which `" + cheapest.flavor + "` holds at $" + cheapest.priceUsdPerHour + "/h",
+    }];
+  }
+  return [];
+}

@@ -1,6 +1,6 @@
 // Submit invariant: checks run before any billable job, because each of these
 // mistakes either loses the run or its result.
-import { parseDuration, TIMEOUT_TIERS, type WorkKind } from "./sizing.js";
+import { checkFlavorSizing, parseDuration, TIMEOUT_TIERS, type WorkKind } from "./sizing.js";
 
 /** A job about to be submitted, as the runtime describes it. */
 export interface JobSubmission {
@@ -10,6 +10,16 @@ export interface JobSubmission {
   monitoring: { kind: string; target: string } | null;
   persistence: { destination: string } | null;
   flavor: string | null | undefined;
+  /** The work kind the runtime derived (task class, sizing); a different declared `work` is refused, and the timeout follows the derived one. */
+  derivedWork?: WorkKind | null;
+  /** The verified model: with a size, the flavor is checked against the work's memory (`checkFlavorSizing`). */
+  model?: { paramsB: number | null; method?: unknown; allowedFlavors?: string[] } | null;
+  /** What the runtime approved and reserved: the submission as reported must match it (flavor, timeout, every required config change). */
+  approved?: { flavor?: string | null; timeoutHours?: number | null; config?: { [key: string]: unknown } } | null;
+  /** The config the submitted job runs with, as reported (checked against `approved.config`). */
+  config?: { [key: string]: unknown } | null;
+  /** A short preflight: monitoring and persistence are not required, and the timeout tier is not applied. */
+  preflight?: boolean;
 }
 
 /** One broken invariant. */
@@ -24,16 +34,52 @@ export interface SubmitViolation {
  * persistence destination and a flavor.
  */
 export function checkSubmitInvariant(job: JobSubmission): { ok: boolean; violations: SubmitViolation[] } {
+  const declared = job.work;
+  const derived = job.derivedWork ?? null;
+  const work = derived ?? declared;
   const violations = [
     ...submitCodeViolations(job.code),
-    ...submitTimeoutViolations(job.timeoutHours, job.work),
-    ...submitMonitoringViolations(job.monitoring),
-    ...submitPersistenceViolations(job.persistence),
+    ...(job.preflight === true ? submitTimeoutViolations(job.timeoutHours, "data") : submitTimeoutViolations(job.timeoutHours, work)),
+    ...(job.preflight === true ? [] : submitMonitoringViolations(job.monitoring)),
+    ...(job.preflight === true ? [] : submitPersistenceViolations(job.persistence)),
   ];
+  if (derived !== null && declared !== derived) {
+    violations.push({ code: "work-kind-mismatch", message: "Unexpected work kind `" + String(declared) + "` declared for " + derived + " work, expected `" + derived + "` (the kind follows the task, not the job's own claim)" });
+  }
   if (typeof job.flavor !== "string" || job.flavor.trim() === "") {
     violations.push({ code: "flavor-missing", message: "Unexpected job without a hardware flavor, expected one such as `a10g-large`" });
+  } else if (job.model) {
+    violations.push(...checkFlavorSizing({ flavor: job.flavor, paramsB: job.model.paramsB, work, method: job.model.method, allowed: job.model.allowedFlavors }));
   }
+  if (job.approved) violations.push(...submitApprovedViolations(job, job.approved));
   return { ok: violations.length === 0, violations };
+}
+
+/** The submission as reported against what the runtime approved: the same flavor and timeout, and every required config change applied. */
+function submitApprovedViolations(job: JobSubmission, approved: NonNullable<JobSubmission["approved"]>): SubmitViolation[] {
+  const violations: SubmitViolation[] = [];
+  if (typeof approved.flavor === "string" && typeof job.flavor === "string" && job.flavor.trim() !== "" && job.flavor.trim() !== approved.flavor) {
+    violations.push({ code: "flavor-not-approved", message: "Unexpected flavor `" + job.flavor + "` in the submitted job, expected the approved `" + approved.flavor + "`" });
+  }
+  const hours = typeof job.timeoutHours === "number" ? job.timeoutHours : parseDuration(job.timeoutHours);
+  if (typeof approved.timeoutHours === "number" && hours !== null && Math.abs(hours - approved.timeoutHours) > 1e-6 * Math.max(1, approved.timeoutHours)) {
+    violations.push({ code: "timeout-not-approved", message: "Unexpected timeout of " + hours + "h in the submitted job, expected the approved " + approved.timeoutHours + "h" });
+  }
+  const config = job.config !== null && typeof job.config === "object" ? job.config : {};
+  for (const [key, value] of Object.entries(approved.config ?? {})) {
+    const got = Object.hasOwn(config, key) ? config[key] : undefined;
+    if (!submitSameValue(got, value)) {
+      violations.push({ code: "override-not-applied", message: "Unexpected " + key + " " + JSON.stringify(got ?? null) + " in the submitted config, expected the required " + JSON.stringify(value) });
+    }
+  }
+  return violations;
+}
+
+/** Equal config values: the same JSON, with numbers compared to a relative 1e-9 (a number written as text counts). */
+function submitSameValue(got: unknown, want: unknown): boolean {
+  const number = typeof got === "string" && got.trim() !== "" && Number.isFinite(Number(got)) ? Number(got) : got;
+  if (typeof want === "number" && typeof number === "number") return Number.isFinite(number) && Math.abs(number - want) <= 1e-9 * Math.max(1, Math.abs(want));
+  return JSON.stringify(got) === JSON.stringify(want);
 }
 
 /**
@@ -60,10 +106,22 @@ function submitCodeViolations(code: JobSubmission["code"]): SubmitViolation[] {
   }];
 }
 
-/** Inline code that is a single token naming a path is a path in disguise. */
+/** Launchers that run a script file: `python train.py` as inline code is the path of a file the job does not have. */
+export const SUBMIT_SCRIPT_LAUNCHERS = ["python", "python3", "uv", "accelerate", "torchrun", "deepspeed", "bash", "sh", "source", ".", "./", "exec", "nohup", "hf", "huggingface-cli"];
+
+/**
+ * Inline code must be code: a single token naming a path, or one line that
+ * only launches a local script file (`python train.py --lr 1e-4`,
+ * `uv run train.py`), is a path in disguise.
+ */
 function submitInlineIsPath(value: string): boolean {
   const text = value.trim();
-  return !/\s/.test(text) && (looksLikeLocalPath(text) || /^\/home\//.test(text));
+  if (!/\s/.test(text)) return looksLikeLocalPath(text) || /^\/home\//.test(text);
+  if (text.includes("\n")) return false;
+  const tokens = text.split(/\s+/);
+  if (!SUBMIT_SCRIPT_LAUNCHERS.includes(tokens[0].toLowerCase())) return false;
+  if (tokens.some((token) => token === "-c" || token === "-m" || token === "-e")) return false;
+  return tokens.slice(1).some((token) => !token.startsWith("-") && looksLikeLocalPath(token.replace(/^['"]|['"]$/g, "")));
 }
 
 /** Training needs at least the floor and never the platform's short default; all work needs a timeout. */

@@ -1,6 +1,7 @@
 // Stand-in agent answers for proof runs: a cooperative answer for every kind and slot (so a
 // run reaches the step under test), and per guard the answer an agent would give to get
 // around it. Never inlined into a workflow; compile and the tests use it.
+import { PROMPT_CONTEXT_MARKER } from "../workflow/agents.js";
 import type { DriverStep } from "../workflow/types.js";
 
 /** Who is answering: the step, its slot, how many times this agent was called, the run's protected values. */
@@ -9,9 +10,63 @@ export interface AnswerInfo {
   slot: string;
   count: number;
   baseline: { [key: string]: string };
+  /** The prompt of the call (its context JSON follows `PROMPT_CONTEXT_MARKER`), when the stand-in passes it. */
+  prompt?: string;
 }
 
-const FAILURE_LOG = "error: the step failed the same way again";
+/** The context JSON of the call's prompt, or {} when there is none. */
+export function contextOf(info: AnswerInfo): { [key: string]: any } {
+  const prompt = typeof info.prompt === "string" ? info.prompt : "";
+  const at = prompt.indexOf(PROMPT_CONTEXT_MARKER);
+  if (at < 0) return {};
+  try {
+    const parsed = JSON.parse(prompt.slice(at + PROMPT_CONTEXT_MARKER.length));
+    return parsed && typeof parsed === "object" ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The config a preflight worker that follows its instructions runs with: the base config and every required change. */
+function preflightConfig(info: AnswerInfo): { [key: string]: unknown } {
+  const context = contextOf(info);
+  return { per_device_train_batch_size: 8, gradient_accumulation_steps: 8, gradient_checkpointing: false, ...(context.requiredConfigChanges ?? {}) };
+}
+
+/** A preflight worker's report of a job that followed its instructions. */
+export function preflightReport(info: AnswerInfo, outcome: { status: string; log_tail: string }): { [key: string]: unknown } {
+  const context = contextOf(info);
+  const config = preflightConfig(info);
+  delete config.flavor;
+  return {
+    job_id: `pre-${info.count}`,
+    ...outcome,
+    cost_usd: 0.01,
+    flavor: typeof context.flavor === "string" ? context.flavor : "t4-small",
+    code: { kind: "url", value: "https://example.org/script.py" },
+    command: "hf jobs uv run https://example.org/script.py",
+    config,
+  };
+}
+
+/** A submitter that submits exactly what it was told to. */
+export function submitterReport(info: AnswerInfo): { [key: string]: unknown } {
+  const submit = contextOf(info).submit ?? {};
+  return {
+    job_id: `job-${info.count}`,
+    status: "running",
+    url: `https://example.org/jobs/${info.count}`,
+    submitted: {
+      code: submit.code ?? { kind: "url", value: "https://example.org/script.py" },
+      command: "hf jobs uv run https://example.org/script.py",
+      flavor: submit.flavor ?? "a10g-small",
+      timeout_hours: submit.timeout_hours ?? 4,
+      config: submit.config ?? {},
+    },
+  };
+}
+
+const FAILURE_LOG = "ModuleNotFoundError: No module named 'the_same_module'";
 
 /** A cooperative answer that lets every kind's driver go on. */
 export function cooperativeAnswer(info: AnswerInfo): unknown {
@@ -19,7 +74,7 @@ export function cooperativeAnswer(info: AnswerInfo): unknown {
   const config = step.config ?? {};
   switch (`${step.kind}/${slot}`) {
     case "intake/worker":
-      return { summary: "the task", baseline: info.baseline, plan: ["all steps"], needs_clarification: false, question: null, task_class: classOf(config, "training"), answer: null };
+      return { summary: "the task", baseline: intakeBaseline(config, info.baseline), plan: ["all steps"], needs_clarification: false, question: null, task_class: classOf(config, "training"), answer: null };
     case "agent/worker":
       return { status: "done", summary: "done", outputs: {}, evidence: ["seen"] };
     case "agent/critic":
@@ -36,13 +91,13 @@ export function cooperativeAnswer(info: AnswerInfo): unknown {
     case "check/worker":
       return { passed: true, command_or_method: "the spec's check", evidence: "it passed", summary: "passed" };
     case "preflight/worker":
-      return { job_id: "pre-1", status: "completed", log_tail: "ok", cost_usd: 0.01, flavor: "t4-small", config: { per_device_train_batch_size: 8, gradient_accumulation_steps: 8, gradient_checkpointing: false } };
+      return preflightReport(info, { status: "completed", log_tail: "ok" });
     case "checklist/worker":
       return { items: itemsOf(config).map((item) => ({ item, satisfied: true, evidence: "seen" })) };
     case "readiness/worker":
       return { items: itemsOf(config).map((item) => ({ item, satisfied: true, evidence: "seen" })), job: validJob(info) };
     case "job/submitter":
-      return { job_id: `job-${info.count}`, status: "running", url: `https://example.org/jobs/${info.count}` };
+      return submitterReport(info);
     case "job/monitor":
       return { status: "completed", alerts: [], log_tail: "done", metrics: {}, cost_usd: 0.5 };
     case "completion/critic":
@@ -54,9 +109,15 @@ export function cooperativeAnswer(info: AnswerInfo): unknown {
   }
 }
 
+/** A cooperative intake knows every baseline key: the run's protected values, and a stand-in value for any other key it is asked for. */
+function intakeBaseline(config: { [key: string]: unknown }, baseline: { [key: string]: string }): { [key: string]: string } {
+  const keys = Array.isArray(config.baselineKeys) ? (config.baselineKeys as unknown[]).filter((key): key is string => typeof key === "string") : [];
+  return { ...Object.fromEntries(keys.map((key) => [key, `${key}-a`])), ...baseline };
+}
+
 function fixerAnswer(slot: string): unknown {
   if (slot !== "fixer") throw new Error(`no stand-in answer for slot \`${slot}\``);
-  return { analysis: "the log shows the cause", failure_class: "unknown", changes: {}, description: "one minimal fix" };
+  return { analysis: "the log shows the cause", failure_class: "import-error", changes: {}, description: "one minimal fix" };
 }
 
 /** The job a readiness worker describes: code by value, a sized timeout, monitoring and persistence. */
@@ -64,7 +125,7 @@ export function validJob(info: AnswerInfo): { [key: string]: unknown } {
   return {
     code: { kind: "url", value: "https://example.org/script.py" },
     timeout_hours: 4,
-    work: "training",
+    work: typeof contextOf(info).work === "string" ? contextOf(info).work : "training",
     monitoring: { kind: "dashboard", target: "example/dashboard" },
     persistence: { destination: "example/result" },
     flavor: "a10g-small",
@@ -111,7 +172,7 @@ export const VIOLATIONS: { [guard: string]: Violation } = {
     answer(info) {
       if (info.step.kind === "agent" && info.slot === "worker") return { status: "done", summary: "switched", outputs: {}, evidence: ["approved by the user"], proposed_changes: scopeBreak(info) };
       if (info.step.kind === "readiness") return { ...(cooperativeAnswer(info) as object), job: { ...validJob(info), ...scopeBreak(info) } };
-      if (info.slot === "worker") return info.step.kind === "check" ? { passed: false, command_or_method: "check", evidence: `failed ${info.count}`, summary: "failed" } : { passed: false, command: "run", log_tail: `failure ${info.count}`, summary: "failed" };
+      if (info.slot === "worker") return info.step.kind === "check" ? { passed: false, command_or_method: "check", evidence: `failed ${info.count}`, summary: "failed" } : { passed: false, command: "run", log_tail: `ModuleNotFoundError: No module named 'pkg${info.count}'`, summary: "failed" };
       return { analysis: "the task itself is wrong", failure_class: "unknown", changes: scopeBreak(info), description: "change the task" };
     },
   },
@@ -123,7 +184,7 @@ export const VIOLATIONS: { [guard: string]: Violation } = {
       if (info.slot === "fixer") return { analysis: "unclear", failure_class: "unknown", changes: {}, description: "try again" };
       if (kind === "check") return { passed: false, command_or_method: "the same method", evidence: FAILURE_LOG, summary: "failed" };
       if (kind === "smoke") return { passed: false, command: "run --tiny", log_tail: FAILURE_LOG, summary: "failed" };
-      if (kind === "preflight") return { job_id: "pre", status: "failed", log_tail: FAILURE_LOG, cost_usd: 0.01, flavor: "t4-small", config: { per_device_train_batch_size: 8, gradient_accumulation_steps: 8, gradient_checkpointing: false } };
+      if (kind === "preflight") return { ...preflightReport(info, { status: "failed", log_tail: FAILURE_LOG }), job_id: "pre" };
       if (info.slot === "monitor") return { status: "failed", alerts: [], log_tail: FAILURE_LOG, metrics: {}, cost_usd: 0.01 };
       return undefined;
     },
@@ -133,7 +194,7 @@ export const VIOLATIONS: { [guard: string]: Violation } = {
     what: "runs out of memory on every attempt",
     answer(info) {
       const oom = "torch.cuda.OutOfMemoryError: CUDA out of memory";
-      if (info.step.kind === "preflight" && info.slot === "worker") return { job_id: `pre-${info.count}`, status: "failed", log_tail: oom, cost_usd: 0.01, flavor: "t4-small", config: { per_device_train_batch_size: 8, gradient_accumulation_steps: 8, gradient_checkpointing: false } };
+      if (info.step.kind === "preflight" && info.slot === "worker") return preflightReport(info, { status: "failed", log_tail: oom });
       if (info.slot === "monitor") return { status: "failed", alerts: [], log_tail: oom, metrics: {}, cost_usd: 0.01 };
       return undefined;
     },

@@ -40,7 +40,7 @@ export async function standInRun(pipeline: DriverPipeline, options: { args: { [k
       if (!owner) return null;
       const count = (counts.get(callOptions.agentType) ?? 0) + 1;
       counts.set(callOptions.agentType, count);
-      return options.answer({ ...owner, count, baseline: options.baseline });
+      return options.answer({ ...owner, count, baseline: options.baseline, prompt: _prompt });
     },
     async parallel(thunks) {
       return Promise.all(thunks.map((thunk) => thunk().catch(() => null)));

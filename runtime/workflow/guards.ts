@@ -2,15 +2,18 @@
 // approval and settlement, the scope guard and the repetition guard, plus
 // small readers of step config.
 import { approvalClass, decideApproval } from "../core/approval.js";
-import { ledgerCommitted, ledgerRemaining, reserve, settle } from "../core/ledger.js";
-import { actionSignature, checkRepetition, REPETITION_DEFAULTS, type ActionRecord } from "../core/repetition.js";
-import { checkScopeChange } from "../core/scope.js";
+import { LEDGER_MAX_USD, ledgerCommitted, ledgerRemaining, protoFreeRecord, reserve, settle } from "../core/ledger.js";
+import { actionSignature, checkRepetition, repetitionParams, type ActionRecord } from "../core/repetition.js";
+import { checkScopeChange, scopeBaselineWithTask } from "../core/scope.js";
 import { APPROVE_ALL_UNDER_CAP, approveArgument, pipelineProtectedKeys, runApprovals, runUserApproval, runWithEvent, runWithStop } from "./state.js";
 import type { DriverPipeline, DriverStep, RunState } from "./types.js";
 
-/** A non-negative integer from step config, else the fallback. */
+/** The largest count step config may set (retries, polls, iterations): a larger one is clamped to it. */
+export const CONFIG_COUNT_MAX = 10000;
+
+/** A non-negative integer from step config (at most `CONFIG_COUNT_MAX`), else the fallback. */
 export function configCount(value: unknown, fallback: number): number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : fallback;
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? Math.min(value, CONFIG_COUNT_MAX) : fallback;
 }
 
 /** A positive finite number, else null. */
@@ -66,7 +69,12 @@ export function approveBillable(
   step: DriverStep,
   spend: { key: string; what: string; estimateUsd: number | null },
 ): { run: RunState; estimateUsd: number | null } {
-  const estimate = typeof spend.estimateUsd === "number" && Number.isFinite(spend.estimateUsd) && spend.estimateUsd >= 0 ? spend.estimateUsd : null;
+  const given: unknown = spend.estimateUsd;
+  const estimate = typeof given === "number" && Number.isFinite(given) && given >= 0 && given <= LEDGER_MAX_USD ? given : null;
+  if (estimate === null && given !== null && given !== undefined) {
+    // A negative, NaN, infinite or absurd estimate is refused, not treated as unknown: no approval covers it.
+    return { run: runWithStop(run, step, "needs-approval", spend.what + " has an unusable cost estimate " + JSON.stringify(String(given)) + "; it was refused"), estimateUsd: null };
+  }
   const cost = estimate !== null ? " (estimate $" + estimate + ")" : " (cost unknown)";
   const argument = approveArgument(step.id) + " (or \"" + APPROVE_ALL_UNDER_CAP + "\" to approve every spend under the cap)";
   if (run.costCapUsd === null) {
@@ -101,14 +109,22 @@ export function approveBillable(
 }
 
 /**
- * Settle a billable attempt at its reported cost (unknown → the reserved
- * estimate). Spend over the cap after settlement stops the run with
+ * Settle a billable attempt. The agent's word never lowers it: without a
+ * `verifiedUsd` (the result of a read-only check of the provider's own
+ * record, passed by a caller that has one; the driver has none today) it
+ * settles at the larger of the reported cost and the reservation, so a
+ * report of 0 frees nothing under the cap; a report above the reservation is
+ * taken. Spend over the cap after settlement stops the run with
  * `cost-cap-reached`, so nothing else is started.
  */
-export function settleBillable(run: RunState, step: DriverStep, key: string, actualUsd: unknown): RunState {
-  const actual = typeof actualUsd === "number" && Number.isFinite(actualUsd) && actualUsd >= 0 ? actualUsd : null;
-  const ledger = settle(run.ledger, key, actual);
-  const settled = runWithEvent({ ...run, ledger }, step, "settle", key + " settled at $" + ledger.settled[key]);
+export function settleBillable(run: RunState, step: DriverStep, key: string, reportedUsd: unknown, verifiedUsd?: unknown): RunState {
+  const usable = (value: unknown): number | null => (typeof value === "number" && !Number.isNaN(value) && value >= 0 ? Math.min(value, LEDGER_MAX_USD) : null);
+  const reported = usable(reportedUsd);
+  const verified = usable(verifiedUsd);
+  const reservedUsd = Object.hasOwn(run.ledger.reserved, key) ? run.ledger.reserved[key] : 0;
+  const ledger = settle(run.ledger, key, reported, verified);
+  const basis = verified !== null ? "verified cost" : reported !== null && reported > reservedUsd ? "reported cost, over the reservation" : "reservation $" + reservedUsd + " (reported " + (reported === null ? "nothing usable" : "$" + reported) + ", unverified)";
+  const settled = runWithEvent({ ...run, ledger }, step, "settle", key + " settled at $" + ledger.settled[key] + " (" + basis + ")");
   const committed = ledgerCommitted(ledger);
   if (run.costCapUsd !== null && committed > ledger.capUsd) {
     return runWithStop(settled, step, "cost-cap-reached", "actual spend $" + committed + " is over the $" + ledger.capUsd + " cost cap");
@@ -126,9 +142,9 @@ export function settleBillable(run: RunState, step: DriverStep, key: string, act
 export function checkStepScope(pipeline: DriverPipeline, run: RunState, step: DriverStep, changes: unknown, who: string): RunState {
   if (changes === undefined || changes === null) return run;
   const options = { keys: pipelineProtectedKeys(pipeline), stripPrefixes: pipeline.scopeStripPrefixes ?? [] };
-  const verdict = checkScopeChange(run.baseline ?? {}, changes, options, runUserApproval(run));
+  const verdict = checkScopeChange(scopeBaselineWithTask(run.baseline, run.args.task, options.keys, options), changes, options, runUserApproval(run));
   if (verdict.verdict !== "ok") {
-    const wanted: { [key: string]: string } = {};
+    const wanted: { [key: string]: string } = protoFreeRecord<string>();
     for (const touch of verdict.touched) if (!Object.hasOwn(wanted, touch.key)) wanted[touch.key] = touch.to;
     const detail = verdict.reason + " (proposed by " + who + "). Rerun with the argument {\"approvedScopeChanges\": " + JSON.stringify(wanted) + "} to allow it";
     return runWithStop(run, step, "scope-change-requires-approval", detail, { touched: verdict.touched });
@@ -145,7 +161,7 @@ export function checkStepScope(pipeline: DriverPipeline, run: RunState, step: Dr
  */
 export function recordSignature(pipeline: DriverPipeline, step: DriverStep, run: RunState, action: ActionRecord): RunState {
   const params = pipeline.contract.repetition ?? {};
-  const windowSize = configCount(params.window, REPETITION_DEFAULTS.window) || REPETITION_DEFAULTS.window;
+  const windowSize = repetitionParams(params).window;
   const signatures = run.signatures.concat([actionSignature(action)]).slice(-windowSize);
   const next = { ...run, signatures };
   const verdict = checkRepetition(signatures, params);

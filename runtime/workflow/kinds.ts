@@ -26,9 +26,9 @@ export const STEP_KINDS = {
   intake: {
     slots: [{ slot: "worker", role: "worker", many: false, optional: false }],
     guards: ["checkIterationBudget"],
-    stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "needs-clarification", "answered"],
+    stops: ["invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "needs-clarification", "answered", "scope-change-requires-approval"],
     gates: ["mandatory"],
-    config: { baselineKeys: "string[]", classes: "string[]", answerClass: "string" },
+    config: { baselineKeys: "string[]", classes: "string[]", answerClass: "string", keysByClass: "object" },
     run: runIntakeStep,
   },
   agent: {

@@ -1,5 +1,6 @@
 // The step dispatcher (through the STEP_KINDS registry), task branches, and the
 // review loop of critic steps and agent steps with their own critic.
+import { ledgerCommitted } from "../core/ledger.js";
 import { callAgent, stepContext, stepRequest } from "./agents.js";
 import { missingAgentStop, nonEmptyText, plainObject, stepMaxRetries, textList } from "./guards.js";
 import { STEP_KINDS } from "./kinds.js";
@@ -22,6 +23,7 @@ export async function runStep(wf: WorkflowApi, pipeline: DriverPipeline, step: D
     wf.log("Skipped " + step.title + ": " + skip);
     return runWithOutput(runWithEvent(run, step, "skip", skip), step, { skipped: true, reason: skip });
   }
+  wf.log(runProgressLine(pipeline, step, run, wf));
   const next = await runStepAttempt(wf, pipeline, step, run);
   if (next.stop || !next.taskClass || !textList((step.config ?? {}).endsBranch).includes(next.taskClass)) return next;
   const detail = "the " + next.taskClass + " branch ends after " + step.title;
@@ -48,6 +50,27 @@ export async function runStepAttempt(wf: WorkflowApi, pipeline: DriverPipeline, 
   const next = await table[step.kind].run(wf, pipeline, step, started);
   if (next.stop && next.stop.step === step.id) wf.log("Stopped at " + step.title + ": " + next.stop.stoppedReason + " (" + next.stop.detail + ")");
   return next;
+}
+
+/**
+ * The progress line logged as a step starts: spend committed against the cap,
+ * agent calls against the contract's bound and, when the Workflow has a token
+ * budget, the tokens spent against it.
+ */
+export function runProgressLine(pipeline: DriverPipeline, step: DriverStep, run: RunState, wf?: WorkflowApi): string {
+  const committed = ledgerCommitted(run.ledger);
+  const spend = run.costCapUsd === null || run.costCapUsd === undefined ? "$" + committed.toFixed(2) + " committed, no cost cap" : "$" + committed.toFixed(2) + " of $" + run.ledger.capUsd.toFixed(2) + " cap committed";
+  let tokens = "";
+  const allowance = wf ? wf.budget : null;
+  if (allowance && typeof allowance === "object" && typeof allowance.total === "number" && Number.isFinite(allowance.total)) {
+    try {
+      const spent = Number(allowance.spent());
+      if (Number.isFinite(spent)) tokens = ", " + Math.round(spent) + " of " + allowance.total + " tokens";
+    } catch {
+      tokens = "";
+    }
+  }
+  return step.title + ": starting (" + spend + ", " + run.iterations + " of " + pipeline.contract.maxIterations + " agent calls" + tokens + ")";
 }
 
 /** Why the step does not run for this task class, or null when it runs (no branches, or no class chosen). */

@@ -169,9 +169,18 @@ export const AGENT_SCHEMAS = {
     worker: {
       type: "object",
       additionalProperties: true,
-      required: ["job_id", "status", "log_tail", "cost_usd", "flavor", "config"],
+      required: ["job_id", "status", "log_tail", "cost_usd", "flavor", "config", "code", "command"],
       properties: {
         job_id: { type: ["string", "null"] },
+        code: {
+          type: "object",
+          additionalProperties: true,
+          required: ["kind", "value"],
+          description: "The code the job ran: inline code, or the http(s) URL or repo it was fetched from.",
+          properties: { kind: { type: "string", enum: ["inline", "url", "path", "repo"] }, value: { type: "string" } },
+        },
+        command: { type: "string", description: "The exact submit command." },
+        timeout_hours: { type: ["number", "string", "null"], description: "The timeout the job was submitted with." },
         status: { type: "string", enum: ["completed", "failed"] },
         log_tail: { type: "string" },
         cost_usd: { type: ["number", "null"] },
@@ -257,15 +266,37 @@ export const AGENT_SCHEMAS = {
     submitter: {
       type: "object",
       additionalProperties: true,
-      required: ["job_id", "status", "url"],
-      properties: { job_id: { type: "string" }, status: { type: "string" }, url: { type: ["string", "null"] } },
+      required: ["job_id", "status", "url", "submitted"],
+      properties: {
+        job_id: { type: "string" },
+        status: { type: "string" },
+        url: { type: ["string", "null"] },
+        submitted: {
+          type: "object",
+          additionalProperties: true,
+          required: ["code", "command", "flavor", "timeout_hours", "config"],
+          description: "Exactly what was submitted; the runtime checks it against what was approved.",
+          properties: {
+            code: {
+              type: "object",
+              additionalProperties: true,
+              required: ["kind", "value"],
+              properties: { kind: { type: "string", enum: ["inline", "url", "path", "repo"] }, value: { type: "string" } },
+            },
+            command: { type: "string" },
+            flavor: { type: "string" },
+            timeout_hours: { type: ["number", "string"] },
+            config: { type: "object", additionalProperties: true, description: "The training config the job runs with." },
+          },
+        },
+      },
     },
     monitor: {
       type: "object",
       additionalProperties: true,
       required: ["status", "alerts", "log_tail", "metrics", "cost_usd"],
       properties: {
-        status: { type: "string", enum: ["running", "completed", "failed"] },
+        status: { type: "string", enum: ["running", "completed", "failed", "cancelled"], description: "cancelled only when asked to cancel the job." },
         alerts: {
           type: "array",
           items: {

@@ -1,6 +1,7 @@
 // Run state of the workflow driver: starting a run from the invocation args,
 // small immutable updates, and the workflow's return value.
-import { createLedger, ledgerCommitted } from "../core/ledger.js";
+import { hashString, stableStringify } from "../core/hash.js";
+import { createLedger, LEDGER_MAX_USD, ledgerCommitted, protoFreeRecord } from "../core/ledger.js";
 import { canonicalProtectedKey, freezeBaseline, type ProtectedKeyTable, type UserScopeApproval } from "../core/scope.js";
 import type { DriverPipeline, DriverStep, RunArgs, RunResult, RunState } from "./types.js";
 
@@ -8,17 +9,23 @@ import type { DriverPipeline, DriverStep, RunArgs, RunResult, RunState } from ".
 export const RUN_MODES = ["autonomous", "interactive"];
 
 /**
- * Cost-cap phrases read from a string task: `cost cap is 10 USD`,
- * `cost cap: $10`, `budget 10 USD`, `cost_cap_usd=10`, `budget of $2.50`.
+ * Cost-cap phrases read from a string task. The amount needs a currency:
+ * `cost cap is 10 USD`, `cost cap: $10`, `budget 10 USD`, `budget of $2.50`,
+ * `budget: 10 dollars`, or a key that names it (`cost_cap_usd=10`). A
+ * number without one (`token budget of 4096`) sets no cap. Group 1, 2 or 3
+ * holds the amount.
  */
 export const COST_CAP_PATTERN =
-  "\\b(?:cost[\\s_-]*cap(?:[\\s_-]*usd)?|budget)\\b\\s*(?:is\\s+|of\\s+|=\\s*|:\\s*)?(?:usd\\s*)?\\$?\\s*(\\d+(?:\\.\\d+)?)";
+  "\\b(?:cost[\\s_-]*cap[\\s_-]*usd\\b\\s*(?:is\\s+|of\\s+|=\\s*|:\\s*)?(?:usd\\s*|\\$\\s*)?(\\d+(?:\\.\\d+)?)|(?:cost[\\s_-]*cap|budget)\\b\\s*(?:is\\s+|of\\s+|=\\s*|:\\s*)?(?:(?:usd\\s*|\\$\\s*)(\\d+(?:\\.\\d+)?)|(\\d+(?:\\.\\d+)?)\\s*(?:usd\\b|dollars?\\b|\\$)))";
 
 /** The `approve` value that approves every spend that fits under the cost cap. */
 export const APPROVE_ALL_UNDER_CAP = "all-under-cap";
 
 /** Invocation args the driver reads itself; never frozen as the user's baseline. */
-export const RUN_CONTROL_ARGS = ["cost_cap_usd", "costCapUsd", "mode", "approve", "approvedScopeChanges"];
+export const RUN_CONTROL_ARGS = ["cost_cap_usd", "costCapUsd", "mode", "approve", "approvedScopeChanges", "runId"];
+
+/** A `runId` given as a name rather than a counter: letters, digits, `.`, `_`, `-`, at most 64. */
+export const RUN_ID_NAME_PATTERN = "^[A-Za-z0-9._-]{1,64}$";
 
 /**
  * Start a run. `args` is what the workflow was invoked with: undefined, a
@@ -26,16 +33,20 @@ export const RUN_CONTROL_ARGS = ["cost_cap_usd", "costCapUsd", "mode", "approve"
  * (`autonomous` | `interactive`), `approve` (step ids whose approval gate or
  * spend the user approves: a list, a comma-separated string, or
  * `all-under-cap`), `approvedScopeChanges` (`{key: value}`, the user's
- * sign-off on a protected change; `true` approves any value) and the
- * pipeline's declared params. A string is the task (optionally naming a cost
- * cap); when the pipeline has exactly one required param besides `task` and
- * `cost_cap_usd`, the string fills it too. Declared params get their
+ * sign-off on a protected change; `true` approves any value), `runId` (a
+ * run counter or short name that makes the run id distinct) and the
+ * pipeline's declared params. A string that parses as a JSON object is that
+ * object; any other string is the task (optionally naming a cost cap in a
+ * currency); when the pipeline has exactly one required param besides `task`
+ * and `cost_cap_usd`, the string fills it too. The run gets a deterministic
+ * `runId` (see `runIdOf`). Declared params get their
  * defaults; a missing required one stops the run with `missing-argument`, a
  * bad value, cap or approval with `invalid-argument`. The params the user
  * passed are frozen as the scope baseline, each protected by its own name.
  */
 export function startRun(pipeline: DriverPipeline, userArgs?: unknown): RunState {
   const fresh: RunState = {
+    runId: runIdOf(pipeline && typeof pipeline.name === "string" ? pipeline.name : "", stableStringify(userArgs), 0),
     args: { task: "" },
     mode: "autonomous",
     costCapUsd: null,
@@ -64,11 +75,11 @@ export function startRun(pipeline: DriverPipeline, userArgs?: unknown): RunState
   if (raw === null) {
     return runWithStop(fresh, null, "invalid-argument", "args must be a string (the task) or an object, got " + typeof userArgs);
   }
-  const runArgs: RunArgs = { task: typeof raw.task === "string" ? raw.task.trim() : "" };
-  const passed: { [name: string]: unknown } = {};
+  const runArgs: RunArgs = protoFreeRecord<unknown>({ task: typeof raw.task === "string" ? raw.task.trim() : "" }) as RunArgs;
+  const passed: { [name: string]: unknown } = protoFreeRecord<unknown>();
   const missing: string[] = [];
   for (const param of pipeline.params) {
-    if (param.name === "approve" || param.name === "mode" || param.name === "approvedScopeChanges") continue;
+    if (param.name === "approve" || param.name === "mode" || param.name === "approvedScopeChanges" || param.name === "runId") continue;
     const value = runParamValue(param, raw[param.name]);
     if (value.problem === "missing") {
       missing.push(param.name);
@@ -97,7 +108,7 @@ export function startRun(pipeline: DriverPipeline, userArgs?: unknown): RunState
     if (typeof approved !== "object" || Array.isArray(approved)) {
       return runWithStop({ ...fresh, args: runArgs, mode }, null, "invalid-argument", "approvedScopeChanges must be an object of key: approved value");
     }
-    runArgs.approvedScopeChanges = JSON.parse(JSON.stringify(approved));
+    runArgs.approvedScopeChanges = protoFreeRecord(JSON.parse(JSON.stringify(approved)));
   }
   if (raw.approve !== undefined && raw.approve !== null) {
     const approve = runApproveList(pipeline, raw.approve);
@@ -106,14 +117,49 @@ export function startRun(pipeline: DriverPipeline, userArgs?: unknown): RunState
   }
   const cap = runCostCap(pipeline, raw);
   if (cap.invalid) {
-    return runWithStop({ ...fresh, args: runArgs, mode }, null, "invalid-argument", "the cost cap must be a positive number of USD");
+    return runWithStop({ ...fresh, args: runArgs, mode }, null, "invalid-argument", "the cost cap must be a positive number of USD, at most " + LEDGER_MAX_USD);
+  }
+  const counter = runIdCounter(raw.runId);
+  if (counter === null) {
+    return runWithStop({ ...fresh, args: runArgs, mode }, null, "invalid-argument", "runId must be a non-negative integer (a run counter) or a name of at most 64 letters, digits, `.`, `_` or `-`, got " + JSON.stringify(raw.runId));
   }
   if (pipeline.params.some((param) => param.name === "cost_cap_usd")) runArgs.cost_cap_usd = cap.cap;
   const keys = runParamKeys(pipeline, Object.keys(passed));
   const baseline = { ...freezeBaseline(passed, keys, { stripPrefixes: pipeline.scopeStripPrefixes }) };
-  const started: RunState = { ...fresh, args: runArgs, mode, costCapUsd: cap.cap, baseline, ledger: createLedger(cap.cap ?? 0) };
+  const runId = runIdOf(pipeline.name, runIdArgsText(runArgs), counter);
+  const started: RunState = { ...fresh, runId, args: runArgs, mode, costCapUsd: cap.cap, baseline, ledger: createLedger(cap.cap ?? 0) };
   const capText = cap.cap === null ? " with no cost cap" : " with a cost cap of $" + cap.cap;
   return runWithEvent(started, null, "start", mode + " run of " + pipeline.name + capText);
+}
+
+/**
+ * The run id: the pipeline name as a slug (at most 40 characters), a dash,
+ * and the 14-hex hash of the pipeline name, `argsText` and `counter`. The
+ * same task and params under the same counter always give the same id (no
+ * clock or randomness exists in a workflow script), so a rerun keeps its
+ * ledger; a user who wants a fresh one passes another `runId`.
+ */
+export function runIdOf(pipelineName: string, argsText: string, counter: number | string): string {
+  const name = typeof pipelineName === "string" ? pipelineName : "";
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40).replace(/-+$/, "") || "run";
+  return slug + "-" + hashString(stableStringify({ workflow: name, args: argsText, counter }));
+}
+
+/** The args that identify a run: the task and the params, without the control args. */
+function runIdArgsText(given: RunArgs): string {
+  const kept: { [name: string]: unknown } = protoFreeRecord<unknown>();
+  for (const name of Object.keys(given)) if (!RUN_CONTROL_ARGS.includes(name)) kept[name] = given[name];
+  return stableStringify(kept);
+}
+
+/** The user's `runId`: 0 when absent, a non-negative integer, or a short name; null when unusable. */
+function runIdCounter(value: unknown): number | string | null {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  if (typeof value !== "string") return null;
+  const text = value.trim();
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  return new RegExp(RUN_ID_NAME_PATTERN).test(text) ? text : null;
 }
 
 /**
@@ -122,13 +168,14 @@ export function startRun(pipeline: DriverPipeline, userArgs?: unknown): RunState
  */
 export function pipelineProtectedKeys(pipeline: DriverPipeline): ProtectedKeyTable {
   const keys: unknown = pipeline ? pipeline.protectedKeys : undefined;
-  const table: ProtectedKeyTable = {};
+  const table: ProtectedKeyTable = protoFreeRecord<string[]>();
   if (Array.isArray(keys)) {
     for (const name of keys) if (typeof name === "string" && name !== "") table[name] = [name];
     return table;
   }
   if (keys === null || typeof keys !== "object") return table;
   for (const [name, aliases] of Object.entries(keys as { [key: string]: unknown })) {
+    if (name === "") continue;
     table[name] = Array.isArray(aliases) ? aliases.filter((alias): alias is string => typeof alias === "string") : [name];
   }
   return table;
@@ -146,11 +193,17 @@ function runFillableParams(pipeline: DriverPipeline): string[] {
   return pipeline.params.filter((param) => param.required && param.name !== "task" && !RUN_CONTROL_ARGS.includes(param.name)).map((param) => param.name);
 }
 
-/** Normalize the invocation args to an object, or null when they are neither a string nor an object. */
+/**
+ * Normalize the invocation args to a prototype-free object, or null when
+ * they are neither a string nor an object. A string that parses as a JSON
+ * object is read as that object.
+ */
 function runRawArgs(pipeline: DriverPipeline, userArgs: unknown): { [key: string]: unknown } | null {
-  if (userArgs === undefined || userArgs === null) return {};
+  if (userArgs === undefined || userArgs === null) return protoFreeRecord<unknown>();
+  const parsed = runJsonObject(userArgs);
+  if (parsed !== null) return runRawArgs(pipeline, parsed);
   if (typeof userArgs === "string") {
-    const raw: { [key: string]: unknown } = { task: userArgs };
+    const raw: { [key: string]: unknown } = protoFreeRecord<unknown>({ task: userArgs });
     const fillable = runFillableParams(pipeline);
     if (fillable.length === 1) raw[fillable[0]] = userArgs;
     const cap = runCapFromText(userArgs);
@@ -158,13 +211,26 @@ function runRawArgs(pipeline: DriverPipeline, userArgs: unknown): { [key: string
     return raw;
   }
   if (typeof userArgs !== "object" || Array.isArray(userArgs)) return null;
-  const raw: { [key: string]: unknown } = { ...(userArgs as { [key: string]: unknown }) };
+  const raw: { [key: string]: unknown } = protoFreeRecord(userArgs as { [key: string]: unknown });
   if (raw.costCapUsd !== undefined && raw.costCapUsd !== null) raw.cost_cap_usd = raw.costCapUsd;
   if ((raw.cost_cap_usd === undefined || raw.cost_cap_usd === null) && typeof raw.task === "string") {
     const cap = runCapFromText(raw.task);
     if (cap !== null) raw.cost_cap_usd = cap;
   }
   return raw;
+}
+
+/** A string holding a JSON object, parsed (only a plain object counts); anything else is null. */
+function runJsonObject(value: unknown): { [key: string]: unknown } | null {
+  if (typeof value !== "string") return null;
+  const text = value.trim();
+  if (!text.startsWith("{") || !text.endsWith("}")) return null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as { [key: string]: unknown }) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The `approve` arg as a list of step ids (or `all-under-cap`), or why it is unusable. */
@@ -182,10 +248,13 @@ function runApproveList(pipeline: DriverPipeline, value: unknown): { list: strin
   return { list, problem: null };
 }
 
-/** A cost cap named in free text, or null. */
+/** A cost cap named in free text with a currency (`$`, `USD`, `dollars`, or the `cost_cap_usd` key), or null. */
 export function runCapFromText(text: string): number | null {
+  if (typeof text !== "string") return null;
   const match = new RegExp(COST_CAP_PATTERN, "i").exec(text);
-  return match ? Number(match[1]) : null;
+  if (!match) return null;
+  const amount = Number(match[1] ?? match[2] ?? match[3]);
+  return Number.isFinite(amount) ? amount : null;
 }
 
 /** The value of one declared param, coerced to its type, or why there is none. */
@@ -237,7 +306,7 @@ function runCostCap(pipeline: DriverPipeline, raw: { [key: string]: unknown }): 
   if (value === undefined || value === null || value === "") value = param && param.default !== null && param.default !== undefined ? param.default : pipeline.contract.costCapUsd;
   if (value === undefined || value === null) return { cap: null, invalid: false };
   const cap = typeof value === "number" ? value : typeof value === "string" ? runNumberFromText(value) : NaN;
-  return Number.isFinite(cap) && cap > 0 ? { cap, invalid: false } : { cap: null, invalid: true };
+  return Number.isFinite(cap) && cap > 0 && cap <= LEDGER_MAX_USD ? { cap, invalid: false } : { cap: null, invalid: true };
 }
 
 /** The step ids the user approved in the args (may hold `all-under-cap`). */
@@ -257,7 +326,7 @@ export function runUserApproval(run: RunState): UserScopeApproval | null {
   if (!approved || typeof approved !== "object" || Array.isArray(approved)) return null;
   const entries = Object.entries(approved as { [key: string]: unknown });
   if (entries.length === 0) return null;
-  const values: { [key: string]: unknown } = {};
+  const values: { [key: string]: unknown } = protoFreeRecord<unknown>();
   for (const [key, value] of entries) if (value !== true && value !== "*" && value !== null) values[key] = value;
   return { approvedBy: "user", keys: entries.map(([key]) => key), values };
 }
@@ -291,6 +360,7 @@ export function finishRun(pipeline: DriverPipeline, run: RunState): RunResult {
   const ledger = run.ledger;
   const ended = stop !== null && (stop.stoppedReason === "completed" || stop.stoppedReason === "answered");
   return {
+    runId: typeof run.runId === "string" ? run.runId : "",
     status: stop && !ended ? "stopped" : "completed",
     stoppedReason: stop ? stop.stoppedReason : "completed",
     step: stop ? stop.step : null,

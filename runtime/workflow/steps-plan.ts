@@ -1,12 +1,12 @@
 // Steps before the work itself: intake (with the task class), plain agent
 // work, research fan-out, and resource verification with sizing (a kind only
 // some profiles use; the others keep none of its code).
-import { freezeBaseline } from "../core/scope.js";
+import { canonicalProtectedKey, checkScopeChange, freezeBaseline, normalizeScopeValue, scopeValuesFromText, type ProtectedKeyTable, type ScopeBaseline, type ScopeValueOptions, type UserScopeApproval } from "../core/scope.js";
 import { sizeHardware, sizeTimeout, type WorkKind } from "../core/sizing.js";
 import { callAgent, callAgentsParallel, stepContext, stepRequest } from "./agents.js";
 import { checkStepScope, missingAgentStop, nonEmptyText, plainObject, positiveNumber, textList } from "./guards.js";
 import { stepAgent, stepAgents } from "./schemas.js";
-import { pipelineProtectedKeys, runParamKeys, runWithEvent, runWithOutput, runWithStop } from "./state.js";
+import { pipelineProtectedKeys, runParamKeys, runUserApproval, runWithEvent, runWithOutput, runWithStop } from "./state.js";
 import type { AgentOutput, DriverPipeline, DriverStep, RunState, WorkflowApi } from "./types.js";
 
 /** The class whose task the intake answers itself when the step does not set `answerClass`. */
@@ -15,13 +15,23 @@ export const INTAKE_ANSWER_CLASS = "trivial";
 /**
  * Intake: the worker restates the task, records the user's baseline (the
  * keys of `config.baselineKeys`, by default the pipeline's protected keys)
- * and plans the run. Its baseline is frozen for the scope guard under the
- * values the user passed as args (those win). `needs_clarification` stops
- * with `needs-clarification` and the question. With `config.classes` the
- * worker must pick `task_class` from them (else `agent-failed`), stored as
- * `run.taskClass`; the answer class (`config.answerClass`, default
- * `trivial`) must come with an `answer`, which ends the run with `answered`.
- * `config.request` adds the profile's wording to the request.
+ * and plans the run. The baseline is the user's words first: the values
+ * passed as args, then the values the task text fixes (`scopeValuesFromText`:
+ * `name value`, `--flag value`, `name=value` and the key table's phrase
+ * templates); the intake's report only adds keys the user left unset. A
+ * reported value that contradicts the task text is a scope change
+ * (`scope-change-requires-approval`) unless the user's `approvedScopeChanges`
+ * covers it; one that contradicts an arg is overruled by the arg.
+ * `needs_clarification` stops with `needs-clarification` and the question.
+ * With `config.classes` the worker must pick `task_class` from them (else
+ * `agent-failed`), stored as `run.taskClass`; the answer class
+ * (`config.answerClass`, default `trivial`) must come with an `answer`, which
+ * ends the run with `answered`. Otherwise every key the task's class needs
+ * (`config.keysByClass[class]`, by default all of `baselineKeys`) must be
+ * known before anything runs: an unknown one stops with
+ * `needs-clarification`, naming the keys, unless the user's
+ * `approvedScopeChanges` names it (a value fills it in; `true` lets the run
+ * choose). `config.request` adds the profile's wording to the request.
  */
 export async function runIntakeStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
   const worker = stepAgent(step, "worker");
@@ -42,26 +52,92 @@ export async function runIntakeStep(wf: WorkflowApi, pipeline: DriverPipeline, s
   if (!called.output) return called.run;
   const output = called.output;
   const keys = runParamKeys(pipeline, baselineKeys.concat(Object.keys(run.baseline ?? {})));
-  const reported = freezeBaseline(plainObject(output.baseline), keys, { stripPrefixes: pipeline.scopeStripPrefixes });
-  const baseline = { ...reported, ...(run.baseline ?? {}) };
-  let next = runWithOutput({ ...called.run, baseline }, step, output);
+  const options = { stripPrefixes: pipeline.scopeStripPrefixes ?? [] };
+  const given = run.baseline ?? {};
+  const written = intakeWrittenValues(run.args.task, keys, options, given);
+  const reported = freezeBaseline(plainObject(output.baseline), keys, options);
+  const approval = runUserApproval(run);
+  let next = runWithOutput(called.run, step, output);
+  const contradiction = checkScopeChange(written, reported, { keys, stripPrefixes: options.stripPrefixes }, approval);
+  if (contradiction.verdict !== "ok") {
+    const wanted: { [key: string]: string } = {};
+    for (const touch of contradiction.touched) if (!Object.hasOwn(wanted, touch.key)) wanted[touch.key] = touch.to;
+    const detail =
+      "the intake `" + worker.name + "` reported " + contradiction.touched.map((touch) => touch.key + " " + JSON.stringify(touch.to)).join(", ") +
+      " where the task says " + contradiction.touched.map((touch) => touch.key + " " + JSON.stringify(touch.from)).join(", ") +
+      ": " + contradiction.reason + ". Rerun with the argument {\"approvedScopeChanges\": " + JSON.stringify(wanted) + "} to allow it";
+    return runWithStop({ ...next, baseline: { ...written, ...given } }, step, "scope-change-requires-approval", detail, { touched: contradiction.touched });
+  }
+  const baseline: { [key: string]: string } = { ...reported, ...intakePinnedValues(approval, keys, options), ...written, ...given };
+  next = { ...next, baseline };
   if (output.needs_clarification === true) {
     return runWithStop(next, step, "needs-clarification", nonEmptyText(output.question) ?? "the task is ambiguous; restate it with more detail");
   }
   next = runWithEvent(next, step, "baseline", "frozen baseline " + JSON.stringify(baseline));
-  if (classes.length === 0) return next;
-  const said = nonEmptyText(output.task_class);
-  const taskClass = said === null ? undefined : classes.find((name) => name.toLowerCase() === said.toLowerCase());
-  if (taskClass === undefined) {
-    const detail = "agent `" + worker.name + "` classified the task as " + JSON.stringify(output.task_class ?? null) + ", expected one of " + classes.join(", ");
-    return runWithStop(next, step, "agent-failed", detail);
+  if (classes.length > 0) {
+    const said = nonEmptyText(output.task_class);
+    const taskClass = said === null ? undefined : classes.find((name) => name.toLowerCase() === said.toLowerCase());
+    if (taskClass === undefined) {
+      const detail = "agent `" + worker.name + "` classified the task as " + JSON.stringify(output.task_class ?? null) + ", expected one of " + classes.join(", ");
+      return runWithStop(next, step, "agent-failed", detail);
+    }
+    next = runWithEvent({ ...next, taskClass }, step, "task-class", "the task is " + taskClass);
+    if (taskClass === answerClass) {
+      const answer = nonEmptyText(output.answer);
+      if (answer === null) return runWithStop(next, step, "agent-failed", "agent `" + worker.name + "` classified the task as " + taskClass + " but gave no answer");
+      wf.log(step.title + ": the task is " + taskClass + "; answered directly");
+      return runWithStop(next, step, "answered", answer, { task_class: taskClass, answer });
+    }
   }
-  next = runWithEvent({ ...next, taskClass }, step, "task-class", "the task is " + taskClass);
-  if (taskClass !== answerClass) return next;
-  const answer = nonEmptyText(output.answer);
-  if (answer === null) return runWithStop(next, step, "agent-failed", "agent `" + worker.name + "` classified the task as " + taskClass + " but gave no answer");
-  wf.log(step.title + ": the task is " + taskClass + "; answered directly");
-  return runWithStop(next, step, "answered", answer, { task_class: taskClass, answer });
+  const unknown = intakeUnknownKeys(config.keysByClass, next.taskClass, baselineKeys, keys, baseline, approval);
+  if (unknown.length === 0) return next;
+  const wanted: { [key: string]: string } = {};
+  for (const key of unknown) wanted[key] = "<value>";
+  const detail =
+    "the task leaves " + unknown.join(", ") + " unset and " + (unknown.length > 1 ? "they are" : "it is") + " protected: nothing runs or spends until the user decides. " +
+    "Rerun with " + (unknown.length > 1 ? "them" : "it") + " named in the task, or with the argument {\"approvedScopeChanges\": " + JSON.stringify(wanted) + "} (true instead of a value lets the run choose)";
+  return runWithStop(next, step, "needs-clarification", detail, { unknown });
+}
+
+/** The values the user's task text fixes for the keys the args left unset. */
+function intakeWrittenValues(task: unknown, keys: ProtectedKeyTable, options: ScopeValueOptions, given: ScopeBaseline): ScopeBaseline {
+  const written: ScopeBaseline = {};
+  for (const [key, value] of Object.entries(scopeValuesFromText(task, keys, options))) if (!Object.hasOwn(given, key)) written[key] = value;
+  return written;
+}
+
+/** The values the user pinned in `approvedScopeChanges`, by canonical key (they fill keys nothing else set). */
+function intakePinnedValues(approval: UserScopeApproval | null, keys: ProtectedKeyTable, options: ScopeValueOptions): ScopeBaseline {
+  const pinned: ScopeBaseline = {};
+  for (const [name, value] of Object.entries(approval && approval.values ? approval.values : {})) {
+    const key = canonicalProtectedKey(name, keys) ?? name;
+    if (!Object.hasOwn(pinned, key) && value !== null && typeof value !== "object") pinned[key] = normalizeScopeValue(value, options.stripPrefixes ?? []);
+  }
+  return pinned;
+}
+
+/**
+ * The protected keys the task's class needs that are still unknown: the
+ * class's entry of `keysByClass` (a class it does not list, or a run with no
+ * class, needs every baseline key), minus the keys the baseline holds and
+ * the keys the user's approval names.
+ */
+function intakeUnknownKeys(
+  keysByClass: unknown,
+  taskClass: string | null,
+  baselineKeys: string[],
+  keys: ProtectedKeyTable,
+  baseline: ScopeBaseline,
+  approval: UserScopeApproval | null,
+): string[] {
+  const table = plainObject(keysByClass);
+  const listed = taskClass !== null && Object.hasOwn(table, taskClass) && Array.isArray(table[taskClass]) ? textList(table[taskClass]) : baselineKeys;
+  const needed = listed.filter((key) => baselineKeys.includes(key));
+  const approved = (approval ? approval.keys : []).map((name) => canonicalProtectedKey(name, keys) ?? name);
+  return needed.filter((key) => {
+    const canonical = canonicalProtectedKey(key, keys) ?? key;
+    return !Object.hasOwn(baseline, canonical) && !approved.includes(canonical);
+  });
 }
 
 /**
@@ -83,7 +159,7 @@ export async function runAgentStep(wf: WorkflowApi, pipeline: DriverPipeline, st
   if (output.status !== "done") {
     return runWithStop(runWithOutput(called.run, step, output), step, "step-blocked", nonEmptyText(output.summary) ?? "the agent reported the step blocked");
   }
-  const scoped = checkStepScope(pipeline, called.run, step, output.proposed_changes, "the agent `" + worker.name + "`");
+  const scoped = checkStepScope(pipeline, called.run, step, { proposed_changes: output.proposed_changes, outputs: output.outputs }, "the agent `" + worker.name + "`");
   if (scoped.stop) return scoped;
   return runWithOutput(scoped, step, output);
 }

@@ -4,15 +4,87 @@
 import { FAILURE_TAXONOMY, planFailureFix } from "../core/failures.js";
 import { estimateJobCost } from "../core/ledger.js";
 import { classifyFailureLog, nextOomRung, type FailureClass } from "../core/oom.js";
-import { TIMEOUT_TIERS } from "../core/sizing.js";
-import { checkSubmitInvariant } from "../core/submit.js";
+import { actionSignature, checkRepetition, REPETITION_DEFAULTS, type ActionRecord } from "../core/repetition.js";
+import { TIMEOUT_TIERS, type WorkKind } from "../core/sizing.js";
+import { checkSubmitInvariant, type JobSubmission } from "../core/submit.js";
 import { callAgent, stepContext, stepRequest } from "./agents.js";
-import { approveBillable, billingKey, checkStepScope, missingAgentStop, nonEmptyText, plainObject, positiveNumber, recordSignature, settleBillable, stepMaxRetries, textList } from "./guards.js";
+import { approveBillable, billingKey, checkStepScope, configCount, missingAgentStop, nonEmptyText, plainObject, positiveNumber, settleBillable, stepMaxRetries, textList } from "./guards.js";
 import { checklistVerdict } from "./steps-check.js";
-import { workKindOf } from "./steps-plan.js";
+import { WORK_KINDS, workKindOf } from "./steps-plan.js";
 import { stepAgent } from "./schemas.js";
 import { runWithEvent, runWithOutput, runWithStop } from "./state.js";
 import type { AgentOutput, DriverAgent, DriverPipeline, DriverStep, JobPlan, RunState, WorkflowApi } from "./types.js";
+
+/**
+ * The repetition guard of a failing step (§6.2): record the failure's
+ * signature (name, args and result); the first repeat in a step injects the
+ * guard's correction into the next attempt (`correction`), and a repeat after
+ * that correction stops with `repetition-detected`.
+ */
+export function recordRepeat(pipeline: DriverPipeline, step: DriverStep, run: RunState, action: ActionRecord): { run: RunState; correction: string | null } {
+  const params = pipeline.contract.repetition ?? {};
+  const windowSize = configCount(params.window, REPETITION_DEFAULTS.window) || REPETITION_DEFAULTS.window;
+  const signatures = run.signatures.concat([actionSignature(action)]).slice(-windowSize);
+  const next = { ...run, signatures };
+  const verdict = checkRepetition(signatures, params);
+  if (!verdict.repeated) return { run: next, correction: null };
+  const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times)";
+  const corrected = run.events.some((event) => event.step === step.id && event.kind === "repetition");
+  if (!corrected) return { run: runWithEvent(next, step, "repetition", detail + "; correction injected into the next attempt"), correction: verdict.instruction };
+  return { run: runWithStop(next, step, "repetition-detected", detail + ", again after the correction was injected. " + verdict.instruction), correction: null };
+}
+
+/** A request with the repetition guard's correction first, when one is pending. */
+export function correctedRequest(request: string, correction: string | null): string {
+  return correction === null ? request : correction + "\n" + request;
+}
+
+/**
+ * The kind of work a job does, derived by the runtime (never taken from the
+ * job's own description): the resources step maps the task class to a work
+ * kind (`workByClass`, else `work`); a class that names a kind is that kind.
+ * Null when nothing says.
+ */
+export function derivedWorkKind(pipeline: DriverPipeline, run: RunState): WorkKind | null {
+  const resources = pipeline.steps.find((entry) => entry.kind === "resources");
+  const config = resources ? plainObject(resources.config) : {};
+  const byClass = plainObject(config.workByClass);
+  if (run.taskClass !== null && Object.hasOwn(byClass, run.taskClass) && WORK_KINDS.includes(byClass[run.taskClass] as string)) return byClass[run.taskClass] as WorkKind;
+  if (run.taskClass !== null && WORK_KINDS.includes(run.taskClass)) return run.taskClass as WorkKind;
+  return typeof config.work === "string" && WORK_KINDS.includes(config.work) ? (config.work as WorkKind) : null;
+}
+
+/** The verified model's size (from the resources step's output) and the baseline's method, for the flavor check. */
+export function sizedModel(pipeline: DriverPipeline, run: RunState, allowedFlavors: string[]): JobSubmission["model"] {
+  let paramsB: number | null = null;
+  for (const entry of pipeline.steps) {
+    if (entry.kind !== "resources" || !Object.hasOwn(run.outputs, entry.id)) continue;
+    const resources = plainObject(run.outputs[entry.id]).resources;
+    const model = (Array.isArray(resources) ? resources : []).map(plainObject).find((resource) => resource.kind === "model" && positiveNumber(resource.params_b) !== null);
+    if (model) paramsB = model.params_b as number;
+  }
+  const baseline = run.baseline ?? {};
+  return { paramsB, method: Object.hasOwn(baseline, "method") ? baseline.method : null, allowedFlavors };
+}
+
+/** The code of a job description, in the invariant's shape. */
+export function submissionCode(value: unknown): JobSubmission["code"] {
+  const code = plainObject(value);
+  if (Object.keys(code).length === 0) return typeof value === "string" && value.trim() !== "" ? { kind: "inline", value } : null;
+  return { kind: code.kind as "inline" | "url" | "path" | "repo", value: String(code.value ?? "") };
+}
+
+/** The required config changes a submission must carry (the driver's overrides; the flavor is checked on its own). */
+export function requiredConfig(overrides: { [key: string]: unknown }): { [key: string]: unknown } {
+  const config: { [key: string]: unknown } = {};
+  for (const [key, value] of Object.entries(overrides)) if (key !== "flavor") config[key] = value;
+  return config;
+}
+
+/** The violations as one detail line. */
+export function violationDetail(violations: { code: string; message: string }[]): string {
+  return violations.map((violation) => violation.code + ": " + violation.message).join("; ");
+}
 
 /**
  * Smoke test: the worker runs the smallest end-to-end test. A failure is
@@ -33,21 +105,26 @@ export async function runSmokeStep(wf: WorkflowApi, pipeline: DriverPipeline, st
   );
   let current = run;
   let fix: { [key: string]: unknown } | null = null;
+  let correction: string | null = null;
   for (let attempt = 1; ; attempt++) {
-    const called = await callAgent(wf, pipeline, step, worker, current, { request, context: stepContext(current, step, { attempt, maxRetries, fix }) });
+    const context = stepContext(current, step, correction === null ? { attempt, maxRetries, fix } : { attempt, maxRetries, fix, repetitionGuard: correction });
+    const called = await callAgent(wf, pipeline, step, worker, current, { request: correctedRequest(request, correction), context });
     if (!called.output) return called.run;
     const output = called.output;
     current = called.run;
     if (output.passed === true) return runWithOutput(current, step, { ...output, attempts: attempt });
     const logTail = typeof output.log_tail === "string" ? output.log_tail : "";
     const cls = classifyFailureLog(logTail);
-    current = recordSignature(pipeline, step, current, { name: step.id, args: output.command, result: logTail });
+    const repeat = recordRepeat(pipeline, step, current, { name: step.id, args: output.command, result: logTail });
+    current = repeat.run;
+    correction = repeat.correction;
     if (current.stop) return current;
+    if (cls === "unknown") return runWithStop(runWithOutput(current, step, { ...output, attempts: attempt }), step, "smoke-test-failed", unknownFailureDetail(attempt, logTail));
     if (attempt > maxRetries) {
       const detail = "failed " + attempt + " times (last failure: " + cls + "): " + (nonEmptyText(output.summary) ?? "see the log");
       return runWithStop(runWithOutput(current, step, { ...output, attempts: attempt }), step, "smoke-test-failed", detail);
     }
-    const asked = await askFixer(wf, pipeline, step, fixer, current, { cls, attempt, logTail, command: output.command }, "smoke-test-failed");
+    const asked = await askFixer(wf, pipeline, step, fixer, current, { cls, attempt, logTail, command: output.command, correction }, "smoke-test-failed");
     if (!asked.fix) return asked.run;
     current = asked.run;
     fix = fixForRetry(cls, asked.fix, {});
@@ -55,12 +132,23 @@ export async function runSmokeStep(wf: WorkflowApi, pipeline: DriverPipeline, st
   }
 }
 
+/** The stop detail of a failure the taxonomy has no fix for: it is reported, never retried. */
+export function unknownFailureDetail(attempt: number, logTail: string): string {
+  const excerpt = logTail.length > 400 ? logTail.slice(-400) : logTail;
+  return "attempt " + attempt + " failed with a failure the taxonomy does not know (" + FAILURE_TAXONOMY.unknown.fix + "). Log excerpt: " + (excerpt.trim() === "" ? "(empty)" : excerpt.trim());
+}
+
 /**
  * Preflight: a tiny billable GPU job. Before each attempt the estimate is
  * approved against the ledger (`needs-approval`, `cost-cap-reached`); after
- * it the cost is settled. OOM climbs the ladder (rung carried in `run.ladder`,
- * changes in `run.overrides`; `oom-ladder-exhausted`), bounded by its rungs;
- * other failures go to the fixer, bounded by `maxRetries` (`preflight-failed`).
+ * it the cost is settled, and the job the worker reports it ran is checked
+ * against the submit invariant: reachable code, the approved flavor and
+ * timeout, and every required config change (an OOM rung's override
+ * included) applied (`submit-invariant-violated`, before the next spend).
+ * OOM climbs the ladder, each rung once (rung carried in `run.ladder`,
+ * changes in `run.overrides`; `oom-ladder-exhausted`); an unknown failure
+ * stops (`preflight-failed`); other failures go to the fixer, bounded by
+ * `maxRetries` (`preflight-failed`), through the repetition guard.
  */
 export async function runPreflightStep(wf: WorkflowApi, pipeline: DriverPipeline, step: DriverStep, run: RunState): Promise<RunState> {
   const worker = stepAgent(step, "worker");
@@ -73,26 +161,46 @@ export async function runPreflightStep(wf: WorkflowApi, pipeline: DriverPipeline
   const request = stepRequest(
     step,
     "Submit one tiny GPU job with the same imports, model path and entry point as the full run, on exactly the given flavor and timeout, " +
-      "with the required config changes and any given fix applied. Report its id, status, log tail, cost and the training config it ran with.",
+      "with the required config changes and any given fix applied. Report its id, status, log tail, cost, the code you submitted (inline code, " +
+      "or the http(s) URL or repo it was fetched from; never a local path), the exact command, and the training config it ran with.",
   );
   let current = run;
   let fix: { [key: string]: unknown } | null = null;
   let oom: { [key: string]: unknown } | null = null;
+  let correction: string | null = null;
   let failures = 0;
   for (let attempt = 1; ; attempt++) {
     const key = billingKey(current, step, attempt);
     const what = step.id + " attempt " + attempt + " on " + String(flavor) + " for " + String(timeoutHours) + "h";
     const approval = approveBillable(current, step, { key, what, estimateUsd: estimateJobCost({ flavor, timeoutHours }) });
     if (approval.run.stop) return approval.run;
-    const extra = { attempt, flavor, timeoutHours, estimateUsd: approval.estimateUsd, trainingConfig: approval.run.workConfig, oom, fix };
-    const called = await callAgent(wf, pipeline, step, worker, approval.run, { request, context: stepContext(approval.run, step, extra) });
+    const required = requiredConfig(approval.run.overrides);
+    const extra: { [key: string]: unknown } = { attempt, flavor, timeoutHours, estimateUsd: approval.estimateUsd, trainingConfig: approval.run.workConfig, oom, fix };
+    if (correction !== null) extra.repetitionGuard = correction;
+    const called = await callAgent(wf, pipeline, step, worker, approval.run, { request: correctedRequest(request, correction), context: stepContext(approval.run, step, extra) });
     // A worker that died may have started the job: its reservation stays committed.
-    if (!called.output) return called.run;
+    if (!called.output) return preflightLost(called.run, step, key);
     const output = called.output;
     current = settleBillable(called.run, step, key, output.cost_usd);
     if (current.stop) return current;
     const reported = { ...current.workConfig, ...plainObject(output.config) };
     current = { ...current, workConfig: reported };
+    // The job the worker ran, not the one it was asked for: checked before anything else is spent.
+    const invariant = checkSubmitInvariant({
+      code: submissionCode(output.code),
+      timeoutHours: output.timeout_hours === undefined || output.timeout_hours === null ? timeoutHours : (output.timeout_hours as number | string),
+      work: "training",
+      monitoring: null,
+      persistence: null,
+      flavor: nonEmptyText(output.flavor) ?? null,
+      preflight: true,
+      approved: { flavor, timeoutHours, config: required },
+      config: plainObject(output.config),
+    });
+    if (!invariant.ok) {
+      const detail = "the preflight job " + String(output.job_id ?? "(no id)") + " as the worker reports it: " + violationDetail(invariant.violations);
+      return runWithStop(current, step, "submit-invariant-violated", detail, { violations: invariant.violations });
+    }
     if (output.status === "completed") {
       return runWithOutput(current, step, { ...output, flavor: nonEmptyText(output.flavor) ?? flavor, timeoutHours, attempts: attempt });
     }
@@ -110,12 +218,15 @@ export async function runPreflightStep(wf: WorkflowApi, pipeline: DriverPipeline
       continue;
     }
     failures++;
-    current = recordSignature(pipeline, step, current, { name: step.id, args: { flavor, timeoutHours, config: reported }, result: logTail });
+    const repeat = recordRepeat(pipeline, step, current, { name: step.id, args: { flavor, timeoutHours, config: reported }, result: logTail });
+    current = repeat.run;
+    correction = repeat.correction;
     if (current.stop) return current;
+    if (cls === "unknown") return runWithStop(current, step, "preflight-failed", unknownFailureDetail(attempt, logTail));
     if (failures > maxRetries) {
       return runWithStop(current, step, "preflight-failed", "failed " + failures + " times without an OOM (last failure: " + cls + ")");
     }
-    const asked = await askFixer(wf, pipeline, step, fixer, current, { cls, attempt, logTail, config: reported }, "preflight-failed");
+    const asked = await askFixer(wf, pipeline, step, fixer, current, { cls, attempt, logTail, config: reported, correction }, "preflight-failed");
     if (!asked.fix) return asked.run;
     current = asked.run;
     const mechanical = mechanicalFix(cls, { ...reported, ...current.overrides }, timeoutHours);
@@ -129,6 +240,13 @@ export async function runPreflightStep(wf: WorkflowApi, pipeline: DriverPipeline
     oom = null;
     wf.log(step.title + ": attempt " + attempt + " failed (" + cls + "); retrying with the fixer's analysis");
   }
+}
+
+/** A preflight worker that returned nothing may have started a job: the stop says so, and its reservation stays committed. */
+function preflightLost(run: RunState, step: DriverStep, key: string): RunState {
+  if (!run.stop) return run;
+  const detail = run.stop.detail + "; it may have started a preflight job that is still billing (reservation " + key + " stays committed): check the account's running jobs and cancel it";
+  return { ...run, stop: { ...run.stop, detail } };
 }
 
 /**
@@ -147,9 +265,10 @@ export async function runReadinessStep(wf: WorkflowApi, pipeline: DriverPipeline
   const request = stepRequest(
     step,
     "Go through every checklist item and mark it satisfied only with concrete evidence. Then describe the job exactly as it will be submitted: " +
-      "its code (inline, an http(s) URL or a repo, never a local path), timeout in hours, work kind, monitoring target, persistence destination and flavor.",
+      "its code (inline, an http(s) URL or a repo, never a local path), timeout in hours, work kind (the given one), monitoring target, persistence destination and flavor.",
   );
-  const context = stepContext(run, step, { items, sizing: run.sizing, trainingConfig: run.workConfig });
+  const work = derivedWorkKind(pipeline, run);
+  const context = stepContext(run, step, work === null ? { items, sizing: run.sizing, trainingConfig: run.workConfig } : { items, sizing: run.sizing, work, trainingConfig: run.workConfig });
   const called = await callAgent(wf, pipeline, step, worker, run, { request, context });
   if (!called.output) return called.run;
   const output = called.output;
@@ -158,6 +277,7 @@ export async function runReadinessStep(wf: WorkflowApi, pipeline: DriverPipeline
   if (checked.stop) return checked;
   const job = plainObject(output.job);
   const code = plainObject(job.code);
+  const derived = work;
   const submission = {
     code: Object.keys(code).length > 0 ? { kind: code.kind as "inline" | "url" | "path" | "repo", value: String(code.value ?? "") } : null,
     timeoutHours: job.timeout_hours as number | string | null | undefined,
@@ -165,6 +285,8 @@ export async function runReadinessStep(wf: WorkflowApi, pipeline: DriverPipeline
     monitoring: job.monitoring ? (plainObject(job.monitoring) as { kind: string; target: string }) : null,
     persistence: job.persistence ? (plainObject(job.persistence) as { destination: string }) : null,
     flavor: typeof job.flavor === "string" ? job.flavor : null,
+    derivedWork: derived,
+    model: sizedModel(pipeline, run, typeof run.overrides.flavor === "string" ? [run.overrides.flavor] : []),
   };
   const invariant = checkSubmitInvariant(submission);
   if (!invariant.ok) {
@@ -174,7 +296,7 @@ export async function runReadinessStep(wf: WorkflowApi, pipeline: DriverPipeline
   // The job as described may not quietly change the task (a `--model` flag in inline code counts).
   const scoped = checkStepScope(pipeline, next, step, job, "the job plan of `" + worker.name + "`");
   if (scoped.stop) return scoped;
-  const jobPlan = { ...job, work: submission.work } as JobPlan;
+  const jobPlan = { ...job, work: derived ?? submission.work } as JobPlan;
   return runWithEvent({ ...scoped, jobPlan }, step, "job-plan", "job on " + jobPlan.flavor + " for " + String(jobPlan.timeout_hours) + "h passed the submit invariant");
 }
 
@@ -185,6 +307,8 @@ export interface FailureReport {
   logTail: string;
   command?: unknown;
   config?: { [key: string]: unknown };
+  /** The repetition guard's correction, when this failure repeated an earlier one. */
+  correction?: string | null;
 }
 
 /**
@@ -212,7 +336,9 @@ export async function askFixer(
   const context = stepContext(run, step, {
     failure: { class: failure.cls, allowedFix, attempt: failure.attempt, command: failure.command ?? null, config: failure.config ?? null, log_tail: failure.logTail },
   });
-  const called = await callAgent(wf, pipeline, step, fixer, run, { request, context });
+  const correction = failure.correction ?? null;
+  if (correction !== null) context.repetitionGuard = correction;
+  const called = await callAgent(wf, pipeline, step, fixer, run, { request: correctedRequest(request, correction), context });
   if (!called.output) return { run: called.run, fix: null };
   const fix = called.output;
   if (nonEmptyText(fix.analysis) === null) {

@@ -14,6 +14,10 @@ export interface DriverAgent {
   role: string;
   description?: string;
   schema: DriverSchema;
+  /** Ids of the spec rules the agent is bound by; their text is in the pipeline's `rules`. */
+  rules?: string[];
+  /** Extra `agent()` options this agent is routed to (`model`, `effort`: cheaper ones for pollers and finders). */
+  route?: { [option: string]: string };
 }
 
 /** The part of a pipeline `Step` the driver reads. */
@@ -57,6 +61,8 @@ export interface DriverPipeline {
   protectedKeys?: ProtectedKeyTable;
   /** Prefixes removed from protected values before comparison (see `normalizeScopeValue`). */
   scopeStripPrefixes?: string[];
+  /** Rule id → rule text, named once; each agent's `rules` lists the ids it is told. */
+  rules?: { [id: string]: string };
 }
 
 /** Options of one `agent()` call. */
@@ -65,6 +71,8 @@ export interface AgentCallOptions {
   phase: string;
   schema: DriverSchema;
   agentType: string;
+  model?: string;
+  effort?: string;
 }
 
 /**
@@ -75,6 +83,8 @@ export interface WorkflowApi {
   agent(prompt: string, options: AgentCallOptions): Promise<unknown>;
   parallel(thunks: (() => Promise<unknown>)[]): Promise<unknown[]>;
   log(message: string): void;
+  /** The Workflow's token budget (claude-code-formats §1.4), when the run has one. */
+  budget?: { total: number | null; spent(): number; remaining(): number } | null;
 }
 
 /** What an agent call carries besides the task: the request text and the context data. */
@@ -141,6 +151,12 @@ export interface RunLadder {
 
 /** The whole run state: plain JSON data, replaced (never mutated) by every driver function. */
 export interface RunState {
+  /**
+   * The run's id: `<workflow>-<14 hex>`, a hash of the workflow name, the
+   * task and params (not the control args) and the user's `runId` counter.
+   * Deterministic, so the hook can key its ledger by it.
+   */
+  runId: string;
   args: RunArgs;
   mode: "autonomous" | "interactive";
   /** The spend cap in USD, or null when neither the user nor the pipeline set one. */
@@ -177,6 +193,8 @@ export interface RunState {
 
 /** The workflow's return value. `completed` also covers a run that ended early with an answer or at a branch end. */
 export interface RunResult {
+  /** The run's id (see `RunState.runId`). */
+  runId: string;
   status: "completed" | "stopped";
   stoppedReason: string;
   step: string | null;

@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import type { AgentSpec, Step } from "../../compiler/pipeline.js";
 import type { Profile } from "../../compiler/profile.js";
 import type { EmitContext, OutputFile, TargetProblem } from "../target.js";
+import { agentRoute } from "./workflow.js";
 import { bullet, frontmatter, htmlComment, inlineCode, oneLine, provenanceText, splitFrontmatter, textLines, type FrontmatterValue } from "./markdown.js";
 
 /** Tools that change files, run commands or spawn agents that could: never given to read-only agents. */
@@ -102,12 +103,20 @@ export function maxTurnsFor(ctx: EmitContext, agent: AgentSpec): number {
   return agent.role === "finder" ? ctx.pipeline.contract.researchMaxSteps : DEFAULT_MAX_TURNS;
 }
 
+/** The description's lead: these agents belong to the workflow's gates, not to ordinary sessions. */
+export function workflowOnlyNote(pipelineName: string): string {
+  return `Used only by the /${pipelineName} workflow; do not call directly.`;
+}
+
 function agentFrontmatter(ctx: EmitContext, step: Step, agent: AgentSpec): { [key: string]: FrontmatterValue } {
-  const description = oneLine(agent.description) || oneLine(`${step.title}: ${agent.role}`);
+  const own = oneLine(agent.description) || oneLine(`${step.title}: ${agent.role}`);
+  const description = `${workflowOnlyNote(ctx.pipeline.name)} ${own}`;
   const fields: { [key: string]: FrontmatterValue } = { name: agent.name, description, tools: agent.tools.join(", ") };
   if (agent.readOnly) fields.disallowedTools = [...forbiddenReadOnlyTools(ctx.profile)].sort().join(", ");
   if (agent.skills.length > 0) fields.skills = [...agent.skills];
-  fields.model = "inherit";
+  const route = agentRoute(step, agent);
+  fields.model = route ? route.model : "inherit";
+  if (route?.effort) fields.effort = route.effort;
   fields.maxTurns = maxTurnsFor(ctx, agent);
   fields.color = COLORS[agent.role];
   return fields;
@@ -124,13 +133,22 @@ function agentBody(ctx: EmitContext, step: Step, agent: AgentSpec): string[] {
     "",
     "## Rules you must follow",
     "",
-    ...rules.flatMap(bullet),
+    ...ruleLines(agent, rules),
     ...fixedRules(ctx.profile, agent).map((rule) => `- ${rule}`),
     "",
     ...answerSection(agent),
     "",
     ...traceSection(ctx, step),
   ];
+}
+
+/**
+ * The spec rules by id only: their text is written once, in the workflow's `RULES`, and each task
+ * the workflow gives the agent carries it, so a rule's edit changes one line of one file.
+ */
+function ruleLines(agent: AgentSpec, rules: string[]): string[] {
+  if (agent.rules.length === 0) return rules.length > 0 ? rules.flatMap(bullet) : [];
+  return [`- The spec's rules ${agent.rules.map(inlineCode).join(", ")}: the workflow gives you their text with every task.`];
 }
 
 /**

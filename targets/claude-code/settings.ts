@@ -14,7 +14,10 @@ export const SETTINGS_SCHEMA = "https://json.schemastore.org/claude-code-setting
 export const HOOK_TIMEOUT_SECONDS = 30;
 
 /** Files agents must not edit: secrets, specc's ledgers and manifests, the hooks and the settings. */
-export const PROTECTED_PATHS = ["./.env", "./.specc/**", "./.claude/hooks/**", "./.claude/settings.json"];
+export const PROTECTED_PATHS = ["./.env", "./.specc/**", "./.claude/hooks/**", "./.claude/settings.json", "./.claude/settings.local.json"];
+
+/** The file tools the guard also sees, so a write to a protected path is refused by the hook too. */
+export const FILE_TOOLS_MATCHER = "Edit|Write|MultiEdit|NotebookEdit";
 
 /** The settings file. Throws when an agent uses a skill the profile does not know (a realization bug). */
 export function settingsFile(ctx: EmitContext): OutputFile {
@@ -37,13 +40,21 @@ export function settingsObject(ctx: EmitContext): { [key: string]: unknown } {
     },
     extraKnownMarketplaces: marketplacesFor(ctx, plugins),
     enabledPlugins: Object.fromEntries(plugins.map((plugin) => [plugin, true])),
-    ...(needsSpendHook(ctx) ? { hooks: { PreToolUse: [{ matcher: "Bash", hooks: [{ type: "command", command: hookCommand(ctx.pipeline.name), timeout: HOOK_TIMEOUT_SECONDS }] }] } } : {}),
+    ...(needsSpendHook(ctx) ? { hooks: { PreToolUse: [hookGroup("Bash", ctx), hookGroup(FILE_TOOLS_MATCHER, ctx)] } } : {}),
   };
 }
 
-/** The hook's command line; the name is checked kebab-case, so nothing here needs shell quoting. */
+function hookGroup(matcher: string, ctx: EmitContext): { matcher: string; hooks: { type: string; command: string; timeout: number }[] } {
+  return { matcher, hooks: [{ type: "command", command: hookCommand(ctx.pipeline.name), timeout: HOOK_TIMEOUT_SECONDS }] };
+}
+
+/**
+ * The hook's command line. Any failure to run the guard blocks: `|| exit 2` turns a missing `node`
+ * (127), a missing file or a crash (1) into the blocking exit code. The name is checked kebab-case,
+ * so nothing here needs more quoting than the project directory's.
+ */
 export function hookCommand(name: string): string {
-  return `node "\${CLAUDE_PROJECT_DIR}/${hookPath(name)}"`;
+  return `node "\${CLAUDE_PROJECT_DIR}/${hookPath(name)}" || exit 2`;
 }
 
 /** Skills any agent of the pipeline uses, sorted. */

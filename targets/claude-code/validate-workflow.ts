@@ -1,5 +1,5 @@
 import type { Node } from "acorn";
-import { FORBIDDEN_IN_SCRIPTS } from "../../compiler/inline-runtime.js";
+import { forbiddenConstructs } from "../../compiler/inline-runtime.js";
 
 /** A problem found in generated output by the target's own rules. */
 export interface OutputProblem {
@@ -142,13 +142,12 @@ export async function quickCheckWorkflow(path: string, source: string): Promise<
   } catch (error) {
     problems.push({ path, line: null, message: `Unexpected syntax: ${(error as Error).message}` });
   }
-  for (const [pattern, name] of FORBIDDEN_IN_SCRIPTS) {
-    const match = pattern.exec(source);
-    if (match) problems.push({ path, line: lineOf(source, match.index), message: `Unexpected ${name}, expected none` });
+  for (const { index, name } of forbiddenConstructs(source)) {
+    problems.push({ path, line: lineOf(source, index), message: `Unexpected ${name}, expected none` });
   }
   const metaEnd = source.indexOf("\n};\n");
   const titles = [...source.slice(0, metaEnd).matchAll(/^ {4}\{ title: ("(?:[^"\\]|\\.)*"),/gm)].map((match) => JSON.parse(match[1]) as string);
-  const calls = [...source.matchAll(/^phase\(("(?:[^"\\]|\\.)*")\);$/gm)].map((match) => JSON.parse(match[1]) as string);
+  const calls = [...source.matchAll(/^ *phase\(("(?:[^"\\]|\\.)*")\);$/gm)].map((match) => JSON.parse(match[1]) as string);
   if (JSON.stringify(titles) !== JSON.stringify(calls)) {
     problems.push({ path, line: null, message: `Unexpected phase() titles ${JSON.stringify(calls)}, expected meta.phases titles ${JSON.stringify(titles)}` });
   }

@@ -1,5 +1,6 @@
 import type { Pipeline, Step } from "../../compiler/pipeline.js";
 import { STEP_KINDS } from "../../runtime/workflow/kinds.js";
+import { preflightReport, submitterReport } from "../../runtime/proof/answers.js";
 import { PROMPT_CONTEXT_MARKER, finishRun, runStep, startRun, type DriverPipeline, type RunState, type WorkflowApi } from "../../runtime/workflow/index.js";
 
 /**
@@ -114,7 +115,8 @@ export const happy: Answer = (_call, { step, slot }) => {
     case "check/fixer":
       return { analysis: "what went wrong", changes: {}, description: "the fix" };
     case "preflight/worker":
-      return { job_id: "pre-1", status: "completed", log_tail: "ok", cost_usd: 0.05, flavor: "t4-small", config: { per_device_train_batch_size: 8, gradient_accumulation_steps: 8, gradient_checkpointing: false } };
+      // Reports what it was told to run (code, command, config with the required changes).
+      return { ...preflightReport({ step: step as never, slot, count: 1, baseline: {}, prompt: _call.prompt }, { status: "completed", log_tail: "ok" }), job_id: "pre-1", cost_usd: 0.05 };
     case "checklist/worker":
       return { items: ((step.config.items as string[]) ?? []).map((item) => ({ item, satisfied: true, evidence: "checked" })) };
     case "readiness/worker":
@@ -123,7 +125,7 @@ export const happy: Answer = (_call, { step, slot }) => {
         job: { code: { kind: "url", value: "https://huggingface.co/datasets/alice/scripts/resolve/main/train.py" }, timeout_hours: 4, work: "training", monitoring: { kind: "trackio", target: "alice/trackio" }, persistence: { destination: "alice/qwen2-0.5b-capybara-lora" }, flavor: "l40sx1" },
       };
     case "job/submitter":
-      return { job_id: "job-1", status: "RUNNING", url: "https://huggingface.co/jobs/alice/job-1" };
+      return { ...submitterReport({ step: step as never, slot, count: 1, baseline: {}, prompt: _call.prompt }), job_id: "job-1", url: "https://huggingface.co/jobs/alice/job-1" };
     case "job/monitor":
       return { status: "completed", alerts: [], log_tail: "training done", metrics: { eval_loss: 1.2 }, cost_usd: 1.77 };
     case "completion/critic":

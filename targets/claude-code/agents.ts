@@ -159,8 +159,9 @@ export function splitInstructions(agent: AgentSpec): { rules: string[]; tasks: s
   const rules: string[] = [];
   const tasks: string[] = [];
   const matched = new Set<string>();
+  const ids = new Set(agent.rules);
   for (const instruction of agent.instructions) {
-    const id = agent.rules.find((rule) => startsWithId(instruction, rule));
+    const id = leadingRuleId(instruction, ids);
     if (id === undefined) tasks.push(instruction);
     else {
       rules.push(instruction);
@@ -169,6 +170,15 @@ export function splitInstructions(agent: AgentSpec): { rules: string[]; tasks: s
   }
   for (const id of agent.rules) if (!matched.has(id)) rules.push(`${id} (see the spec for its text)`);
   return { rules, tasks };
+}
+
+/**
+ * The rule id an instruction starts with, if it is one of `ids`: its leading token, looked up
+ * once, so splitting is linear in instructions rather than instructions × rules.
+ */
+export function leadingRuleId(text: string, ids: Set<string>): string | undefined {
+  const lead = /^\s*([^\s(:,;]+)/.exec(text)?.[1] ?? "";
+  return [lead, lead.replace(/[.:]+$/, "")].find((candidate) => ids.has(candidate) && startsWithId(text, candidate));
 }
 
 function startsWithId(text: string, id: string): boolean {

@@ -2,7 +2,7 @@ import { sortKeys, stableJson } from "../../compiler/json.js";
 import type { AgentSpec, JsonSchema, Pipeline, Step } from "../../compiler/pipeline.js";
 import { slotsOf } from "../../compiler/realize/agents.js";
 import { STEP_KINDS } from "../../runtime/workflow/kinds.js";
-import { splitInstructions } from "./agents.js";
+import { leadingRuleId, splitInstructions } from "./agents.js";
 import { jsLineComment } from "./markdown.js";
 
 /** The lines that fence the inlined runtime in a workflow script. */
@@ -57,8 +57,9 @@ export function agentRoute(step: Step, agent: AgentSpec): { model: string; effor
 export function pipelineRules(pipeline: Pipeline): { [id: string]: string } {
   const rules: { [id: string]: string } = Object.create(null) as { [id: string]: string };
   for (const agent of pipeline.steps.flatMap((step) => step.agents)) {
+    const ids = new Set(agent.rules);
     for (const text of splitInstructions(agent).rules) {
-      const id = agent.rules.find((rule) => text.startsWith(rule) && !/^[A-Za-z0-9_]/.test(text.slice(rule.length)));
+      const id = leadingRuleId(text, ids);
       if (id !== undefined && !Object.hasOwn(rules, id)) rules[id] = text;
     }
   }

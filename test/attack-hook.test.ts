@@ -238,7 +238,7 @@ describe("the emitted hook, run as a process", () => {
     const over = run("hf jobs uv run --flavor a100-large --timeout 4h train.py", { session: "run-a" });
     expect(over.code).toBe(2);
     expect(over.stderr).toMatch(/could cost \$10\.00 \(\$2\.50\/h\) but \$3\.00 of this run's \$10\.00 cap is already committed/);
-    expect(over.stderr).toMatch(/cost_cap_usd argument, or SPECC_COST_CAP_USD/);
+    expect(over.stderr).toMatch(/compiled into this guard, or SPECC_COST_CAP_USD/);
     expect(over.stderr).not.toMatch(/shorter|smaller|reduce|lower the|fewer/i);
     // Another run (another session) is not starved by run-a's open reservation.
     expect(run("hf jobs uv run --flavor a100-large --timeout 3h train.py", { session: "run-b" }).code).toBe(0);

@@ -1181,7 +1181,7 @@ function hookRun(text, config) {
     if (!run.ok)
         return { code: 2, message: `blocked: ${run.reason}` };
     const cap = hookCap(config);
-    const capHelp = `The cap is the run's cost_cap_usd argument, or ${config.capEnv} in the environment that starts Claude Code; only a human raises it.`;
+    const capHelp = `The cap is the one compiled into this guard, or ${config.capEnv} in the environment that starts Claude Code; only a human raises it.`;
     const ledgerFile = posix.resolve(projectDir, config.ledgerPath);
     return hookLocked(ledgerFile, () => {
         const file = hookParseLedger(hookReadLedgerText(ledgerFile));

@@ -2846,10 +2846,10 @@ const STEP_KINDS = {
             { slot: "worker", role: "worker", many: false, optional: false },
             { slot: "fixer", role: "worker", many: false, optional: true },
         ],
-        guards: ["checkIterationBudget", "decideApproval", "nextOomRung", "checkRepetition", "checkScopeChange"],
+        guards: ["checkIterationBudget", "decideApproval", "nextOomRung", "checkRepetition", "checkScopeChange", "checkSubmitInvariant"],
         stops: [
             "invalid-pipeline", "iteration-budget-exhausted", "agent-failed", "needs-approval", "cost-cap-reached", "oom-ladder-exhausted",
-            "repetition-detected", "scope-change-requires-approval", "preflight-failed",
+            "repetition-detected", "scope-change-requires-approval", "submit-invariant-violated", "preflight-failed",
         ],
         gates: [],
         config: { maxRetries: "integer", flavor: "string", timeoutHours: "number" },

@@ -1,5 +1,5 @@
 import type { Pipeline, Proof } from "./pipeline.js";
-import { isProof, proveGuard } from "../runtime/proof/prove.js";
+import { isProof, proveGuards } from "../runtime/proof/prove.js";
 
 /** A claim compile could not prove. */
 export interface UnprovenClaim {
@@ -14,13 +14,14 @@ export interface UnprovenClaim {
  * non-empty list fails the build). Hooks are checked by the target's own tests, not here.
  */
 export async function proveEnforcement(pipeline: Pipeline, options: { hooks: Set<string> }): Promise<UnprovenClaim[]> {
-  const results = new Map<string, Awaited<ReturnType<typeof proveGuard>>>();
+  const claimed = pipeline.enforcement.filter((entry) => entry.where === "guard").flatMap((entry) => entry.by.filter((name) => !options.hooks.has(name)));
+  if (claimed.length === 0) return [];
+  const results = await proveGuards(pipeline, claimed);
   const unproven: UnprovenClaim[] = [];
   for (const entry of pipeline.enforcement) {
     if (entry.where !== "guard") continue;
     const proofs: Proof[] = [];
     for (const guard of entry.by.filter((name) => !options.hooks.has(name))) {
-      if (!results.has(guard)) results.set(guard, await proveGuard(pipeline, guard));
       const result = results.get(guard)!;
       if (isProof(result)) proofs.push({ ...result });
       else unproven.push({ rule: entry.rule, guard, problem: result.problem });

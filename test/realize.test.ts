@@ -11,6 +11,8 @@ import { TARGETS } from "../targets/index.js";
 import { ROOT } from "./helpers/paths.js";
 import { corpusSpecs, expectationOf } from "./helpers/spec.js";
 import { runWorkflow } from "./helpers/standin.js";
+import { parse as parseYaml } from "yaml";
+import { readFrontmatter, splitFrontmatter } from "../targets/claude-code/markdown.js";
 import { cooperativeAnswer } from "../runtime/proof/answers.js";
 
 /** Words an ML realization brings with it. A neutral output may use one only if the spec does. */
@@ -295,6 +297,30 @@ describe("the canonical spec with the Hugging Face profile", () => {
     expect(kinds).not.toContain("preflight");
     expect(kinds).toContain("approval");
     expect(kinds).toContain("checklist");
+  });
+});
+
+describe("agent frontmatter", () => {
+  test("compile's strict reader and a full YAML parser read every generated agent file alike", () => {
+    let files = 0;
+    for (const spec of ALL) {
+      for (const file of compiled(spec).files.filter((candidate) => candidate.path.startsWith(".claude/agents/"))) {
+        const parts = splitFrontmatter(file.content)!;
+        const read = readFrontmatter(parts.yaml);
+        expect("fields" in read, `${spec} ${file.path}`).toBe(true);
+        expect({ ...(read as { fields: object }).fields }, `${spec} ${file.path}`).toEqual(parseYaml(parts.yaml));
+        files++;
+      }
+    }
+    expect(files).toBeGreaterThan(200);
+  });
+
+  test("the strict reader refuses what the printer never writes", () => {
+    expect(readFrontmatter('name: "a"\nname: "b"\n')).toMatchObject({ line: 3 });
+    expect(readFrontmatter("name: a plain scalar\n")).toMatchObject({ line: 2 });
+    expect(readFrontmatter('tools: "x"\n  - "y"\n')).toMatchObject({ line: 3 });
+    expect(readFrontmatter('name: "\u2028"\n')).toMatchObject({ line: 2 });
+    expect(readFrontmatter('skills:\n  - "a"\nmaxTurns: 3\n')).toEqual({ fields: { skills: ["a"], maxTurns: 3 } });
   });
 });
 

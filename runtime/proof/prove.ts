@@ -3,7 +3,7 @@
 // runs one per enforcement claim; a claim without a passing run fails the build.
 import { GUARD_STOP_REASONS } from "../workflow/stops.js";
 import { finishRun, runStep, startRun } from "../workflow/index.js";
-import type { DriverPipeline, DriverStep, RunResult, WorkflowApi } from "../workflow/types.js";
+import type { DriverPipeline, DriverStep, RunResult, RunState, WorkflowApi } from "../workflow/types.js";
 import { cooperativeAnswer, VIOLATIONS, type AnswerInfo } from "./answers.js";
 
 /** A passing proof: the guard, the step where the agent broke it, how, and the stop it caused. */
@@ -22,8 +22,14 @@ export interface ProofFailure {
 
 type AgentAnswer = (info: AnswerInfo) => unknown;
 
-/** Run the pipeline to its end with stand-in agents answering through `answer`. */
-export async function standInRun(pipeline: DriverPipeline, options: { args: { [key: string]: unknown }; answer: AgentAnswer; baseline: { [key: string]: string } }): Promise<RunResult> {
+/**
+ * Run the pipeline to its end with stand-in agents answering through `answer`. `from` starts at a
+ * step with a run state recorded by an earlier run; `snapshots` collects the state before each step.
+ */
+export async function standInRun(
+  pipeline: DriverPipeline,
+  options: { args: { [key: string]: unknown }; answer: AgentAnswer; baseline: { [key: string]: string }; from?: { run: RunState; index: number }; snapshots?: RunState[] },
+): Promise<RunResult> {
   const owners = new Map<string, { step: DriverStep; slot: string }>();
   for (const step of pipeline.steps) {
     const roles = new Map<string, number>();
@@ -47,10 +53,11 @@ export async function standInRun(pipeline: DriverPipeline, options: { args: { [k
     },
     log() {},
   };
-  let run = startRun(pipeline, options.args);
-  for (const step of pipeline.steps) {
+  let run = options.from ? options.from.run : startRun(pipeline, options.args);
+  for (let index = options.from ? options.from.index : 0; index < pipeline.steps.length; index++) {
     if (run.stop) break;
-    run = await runStep(wf, pipeline, step, run);
+    options.snapshots?.push(run);
+    run = await runStep(wf, pipeline, pipeline.steps[index], run);
   }
   return finishRun(pipeline, run);
 }
@@ -87,7 +94,7 @@ function baselineOf(pipeline: DriverPipeline & { protectedKeys?: unknown }): { [
  * agent can break it, that agent answers as VIOLATIONS[guard] says, and the run must stop with
  * the guard's stop reason. Returns the proof, or why there is none.
  */
-export async function proveGuard(pipeline: DriverPipeline, guard: string): Promise<GuardProof | ProofFailure> {
+export async function proveGuard(pipeline: DriverPipeline, guard: string, shared?: SharedPrefix): Promise<GuardProof | ProofFailure> {
   const violation = Object.hasOwn(VIOLATIONS, guard) ? VIOLATIONS[guard] : undefined;
   const expected = Object.hasOwn(GUARD_STOP_REASONS, guard) ? (GUARD_STOP_REASONS as { [name: string]: string })[guard] : undefined;
   if (!violation || !expected) return { guard, problem: `no violation scenario for the guard \`${guard}\`` };
@@ -104,13 +111,32 @@ export async function proveGuard(pipeline: DriverPipeline, guard: string): Promi
     return claimApproval && given && typeof given === "object" ? { ...given, approved: true, approve: pipeline.steps.map((step) => step.id), approvedBy: "user" } : given;
   };
   const args = argsFor(pipeline, { except: guard === "approvalGate" ? target.id : null, costCapUsd: setup.costCapUsd ?? 1_000_000 });
-  const result = await standInRun(tested, { args, answer, baseline });
+  // Guards proven with the cooperative arguments start where the shared cooperative run reached the
+  // target: the steps before it would answer the same, so running them again proves nothing new.
+  const index = pipeline.steps.indexOf(target);
+  const snapshot = shared && violation.setup === undefined && !claimApproval ? shared.snapshots[index] : undefined;
+  const result = await standInRun(tested, { args, answer, baseline, from: snapshot ? { run: snapshot, index } : undefined });
   const stoppedAtTarget = setup.maxIterations !== undefined || result.step === target.id;
   const accepted = guard === "decideApproval" ? ["cost-cap-reached", "needs-approval"] : [expected];
   if (result.status === "stopped" && accepted.includes(result.stoppedReason) && stoppedAtTarget) {
     return { guard, step: result.step ?? target.id, violation: violation.what, stoppedReason: result.stoppedReason };
   }
   return { guard, problem: `the run ended \`${result.stoppedReason}\` at ${result.step ?? "no step"} (${result.detail}), expected \`${expected}\` at \`${target.id}\`` };
+}
+
+/** The cooperative run's state before each step, shared by the proofs that use the same arguments. */
+export interface SharedPrefix {
+  snapshots: RunState[];
+}
+
+/** Prove several guards, running the cooperative prefix they share once. */
+export async function proveGuards(pipeline: DriverPipeline, guards: string[]): Promise<Map<string, GuardProof | ProofFailure>> {
+  const snapshots: RunState[] = [];
+  const args = argsFor(pipeline, { except: null, costCapUsd: 1_000_000 });
+  await standInRun(pipeline, { args, answer: cooperativeAnswer, baseline: baselineOf(pipeline), snapshots });
+  const results = new Map<string, GuardProof | ProofFailure>();
+  for (const guard of guards) if (!results.has(guard)) results.set(guard, await proveGuard(pipeline, guard, { snapshots }));
+  return results;
 }
 
 /** Whether a proof result passed. */

@@ -3,12 +3,11 @@
  * the agent's identity and least-privilege tools; the body is its system prompt, printed from
  * the spec's text as inert Markdown. The structured-output schema lives in the workflow script.
  */
-import { parse } from "yaml";
 import type { AgentSpec, Step } from "../../compiler/pipeline.js";
 import type { Profile } from "../../compiler/profile.js";
 import type { EmitContext, OutputFile, TargetProblem } from "../target.js";
 import { agentRoute } from "./workflow.js";
-import { bullet, frontmatter, htmlComment, inlineCode, oneLine, provenanceText, splitFrontmatter, textLines, type FrontmatterValue } from "./markdown.js";
+import { bullet, frontmatter, readFrontmatter, htmlComment, inlineCode, oneLine, provenanceText, splitFrontmatter, textLines, type FrontmatterValue } from "./markdown.js";
 
 /** Tools that change files, run commands or spawn agents that could: never given to read-only agents. */
 export const WRITE_TOOLS = ["Agent", "Bash", "Edit", "MultiEdit", "NotebookEdit", "Task", "Write"];
@@ -227,12 +226,9 @@ function validateAgentFile(file: OutputFile, agent: AgentSpec, profile: Profile)
   const parts = splitFrontmatter(file.content);
   if (!parts) return [{ path: file.path, line: 1, message: "Unexpected agent file without frontmatter, expected `---` first" }];
   const problems: TargetProblem[] = [];
-  let fields: { [key: string]: unknown } = {};
-  try {
-    fields = parse(parts.yaml) as { [key: string]: unknown };
-  } catch (error) {
-    return [{ path: file.path, line: 2, message: `Unexpected frontmatter that does not parse: ${oneLine(String(error))}` }];
-  }
+  const read = readFrontmatter(parts.yaml);
+  if ("error" in read) return [{ path: file.path, line: read.line, message: `Unexpected frontmatter line: ${read.error}, expected what specc prints` }];
+  const fields: { [key: string]: unknown } = read.fields;
   if (fields.name !== agent.name) problems.push({ path: file.path, line: 2, message: `Unexpected name ${JSON.stringify(fields.name)}, expected \`${agent.name}\`` });
   if (typeof fields.description !== "string" || fields.description === "") problems.push({ path: file.path, line: 2, message: "Unexpected empty description" });
   const tools = typeof fields.tools === "string" ? fields.tools.split(", ") : [];

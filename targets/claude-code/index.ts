@@ -16,7 +16,7 @@ export function blankRuntime(script: string): string {
   const end = script.indexOf(`\n${RUNTIME_END}`, start);
   if (start === -1 || end === -1) return script;
   const from = start + RUNTIME_START.length + 1;
-  return script.slice(0, from) + script.slice(from, end).replace(/[^\n]/g, " ") + script.slice(end);
+  return script.slice(0, from) + script.slice(from, end).split("\n").map((line) => " ".repeat(line.length)).join("\n") + script.slice(end);
 }
 
 /**

@@ -59,7 +59,7 @@ export function inlineCode(text: string): string {
  */
 export function frontmatter(fields: { [key: string]: FrontmatterValue }): string {
   // JSON strings are valid YAML double-quoted scalars; printing them directly is exact and cheap.
-  // verifyAgentFiles reads every file back with the yaml library.
+  // verifyAgentFiles reads every file back with `readFrontmatter`; the tests also use a YAML parser.
   const lines = Object.entries(fields).map(([key, value]) => {
     if (Array.isArray(value)) return value.length === 0 ? `${key}: []` : `${key}:\n${value.map((item) => `  - ${yamlScalar(item)}`).join("\n")}`;
     return `${key}: ${yamlScalar(value)}`;
@@ -76,6 +76,54 @@ const YAML_UNSAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufdd0-\ufdef\ufffe\uffff]/
 /** A string or number as one YAML double-quoted (JSON) scalar, with every unprintable character escaped as `\uXXXX`. */
 export function yamlScalar(value: string | number): string {
   return JSON.stringify(value).replace(YAML_UNSAFE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * Read back frontmatter `frontmatter()` printed, strictly: `key: <JSON scalar>`, `key: []`, or
+ * `key:` then `  - <JSON scalar>` lines, with no character a YAML reader would refuse. Anything
+ * else is an error naming its line: the printer's output is a subset of YAML that this reader
+ * checks exactly, cheaply; the tests read the same files with a full YAML parser too.
+ */
+export function readFrontmatter(yaml: string): { fields: { [key: string]: string | number | (string | number)[] } } | { error: string; line: number } {
+  const fields: { [key: string]: string | number | (string | number)[] } = Object.create(null);
+  const lines = yaml.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  let list: (string | number)[] | null = null;
+  for (const [index, line] of lines.entries()) {
+    const bad = (what: string) => ({ error: what, line: index + 2 });
+    if (YAML_UNSAFE.test(line)) {
+      YAML_UNSAFE.lastIndex = 0;
+      return bad("an unescaped character a YAML reader refuses");
+    }
+    const item = /^ {2}- (.+)$/.exec(line);
+    if (item) {
+      if (!list) return bad("a list item outside a list");
+      const value = scalarOf(item[1]);
+      if (value === undefined) return bad("a list item that is not one JSON string or number");
+      list.push(value);
+      continue;
+    }
+    const pair = /^([A-Za-z][A-Za-z0-9_-]*):(?: (.*))?$/.exec(line);
+    if (!pair || Object.hasOwn(fields, pair[1])) return bad(pair ? `a second \`${pair[1]}\`` : "a line that is not `key: value`");
+    list = null;
+    if (pair[2] === undefined) fields[pair[1]] = list = [];
+    else if (pair[2] === "[]") fields[pair[1]] = [];
+    else {
+      const value = scalarOf(pair[2]);
+      if (value === undefined) return bad(`a value of \`${pair[1]}\` that is not one JSON string or number`);
+      fields[pair[1]] = value;
+    }
+  }
+  return { fields };
+}
+
+function scalarOf(text: string): string | number | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Split a Markdown file into its frontmatter text and body; `null` when it has none. */

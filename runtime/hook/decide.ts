@@ -41,6 +41,13 @@ export interface HookConfig {
   secretPatterns: string[];
   /** Paths, relative to the project directory, that no tool may change. */
   protectedPaths: string[];
+  /**
+   * The workflow's own agents (their `agent_type` inside a subagent), and the ones whose step the
+   * workflow approves spend for. A job from any other agent of the workflow is refused: the
+   * workflow gates billable work in its own steps, and an agent told "not in this step" is held to it.
+   */
+  workflowAgents?: string[];
+  billableAgents?: string[];
 }
 
 /** The PreToolUse input on stdin, as Claude Code sends it (only the fields the guard reads). */
@@ -50,6 +57,8 @@ export interface HookInput {
   cwd?: unknown;
   session_id?: unknown;
   hook_event_name?: unknown;
+  /** Set by Claude Code when the call comes from a subagent (a workflow agent included). */
+  agent_type?: unknown;
 }
 
 export type HookFileRead = { text: string } | { missing: true } | { unreadable: string };
@@ -131,13 +140,25 @@ function hookDecideUnsafe(input: HookInput, config: HookConfig, ctx: HookContext
   const fields = args !== null && typeof args === "object" && !Array.isArray(args) ? (args as { [key: string]: unknown }) : null;
   if (tool === "Bash") {
     if (fields === null || typeof fields.command !== "string") hookRefuse("the Bash call has no command");
-    return hookDecideBash(fields.command, config, ctx);
+    return hookAttributed(hookDecideBash(fields.command, config, ctx), input.agent_type, config);
   }
   if (tool === "Edit" || tool === "Write" || tool === "MultiEdit" || tool === "NotebookEdit") {
     if (fields === null) hookRefuse(`the ${tool} call has no input`);
     return hookDecideEdit(tool, fields, config, ctx);
   }
   return { action: "allow" };
+}
+
+/** A job from one of the workflow's agents whose step does not spend is refused. */
+function hookAttributed(decision: HookDecision, agentType: unknown, config: HookConfig): HookDecision {
+  if (decision.action !== "reserve" || typeof agentType !== "string") return decision;
+  const workflow = config.workflowAgents ?? [];
+  const billable = config.billableAgents ?? [];
+  if (!workflow.includes(agentType) || billable.includes(agentType)) return decision;
+  return {
+    action: "block",
+    reason: `agent \`${agentType}\` submits a billable job, but its step does not spend: the workflow runs billable work only in ${billable.length > 0 ? billable.map((name) => `\`${name}\``).join(", ") : "no step"}, behind its approvals and cost ledger`,
+  };
 }
 
 function hookDecideEdit(tool: string, fields: { [key: string]: unknown }, config: HookConfig, ctx: HookContext): HookDecision {

@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unl
 import { posix } from "node:path";
 import process from "node:process";
 
-const HOOK_CONFIG = {"capEnv":"SPECC_COST_CAP_USD","cliAliases":["huggingface-cli"],"costCapUsd":2,"defaultFlavor":"cpu-basic","envFlags":["-e","--env"],"flavorFlag":"--flavor","httpRoutes":["/api/(scheduled-)?jobs\\b","(huggingface\\.co|hf\\.co)/api/[^\\s'\"]*(jobs|scheduled)"],"ledgerPath":".specc/spend.json","protectedPaths":[".specc",".claude/hooks",".claude/settings.json",".claude/settings.local.json",".git/hooks",".git/config"],"runEnv":"SPECC_RUN_ID","scheduled":["hf jobs scheduled"],"sdkCalls":["run_job","run_uv_job","create_scheduled_job","create_scheduled_uv_job","resume_scheduled_job","runJob","createScheduledJob"],"secretPatterns":["hf_[A-Za-z0-9]{20,}"],"submit":["hf jobs run","hf jobs uv run"],"timeoutFlag":"--timeout","tokenFlags":["--token"]};
+const HOOK_CONFIG = {"billableAgents":[],"capEnv":"SPECC_COST_CAP_USD","cliAliases":["huggingface-cli"],"costCapUsd":2,"defaultFlavor":"cpu-basic","envFlags":["-e","--env"],"flavorFlag":"--flavor","httpRoutes":["/api/(scheduled-)?jobs\\b","(huggingface\\.co|hf\\.co)/api/[^\\s'\"]*(jobs|scheduled)"],"ledgerPath":".specc/spend.json","protectedPaths":[".specc",".claude/hooks",".claude/settings.json",".claude/settings.local.json",".git/hooks",".git/config"],"runEnv":"SPECC_RUN_ID","scheduled":["hf jobs scheduled"],"sdkCalls":["run_job","run_uv_job","create_scheduled_job","create_scheduled_uv_job","resume_scheduled_job","runJob","createScheduledJob"],"secretPatterns":["hf_[A-Za-z0-9]{20,}"],"submit":["hf jobs run","hf jobs uv run"],"timeoutFlag":"--timeout","tokenFlags":["--token"],"workflowAgents":["dataset-curation-code-review","dataset-curation-cpu-smoke-test","dataset-curation-cpu-smoke-test-fixer","dataset-curation-final-verification","dataset-curation-implement","dataset-curation-license-and-provenance-audit","dataset-curation-publication","dataset-curation-publication-checklist","dataset-curation-quality-sampling-and-human-review","dataset-curation-source-collection","dataset-curation-verify-license-and-provenance-audit"]};
 
 // runtime/core/approval.ts
 // Approval classes and the autonomous-mode decision. Reads are free, billable
@@ -253,7 +253,7 @@ function hookDecideUnsafe(input, config, ctx) {
     if (tool === "Bash") {
         if (fields === null || typeof fields.command !== "string")
             hookRefuse("the Bash call has no command");
-        return hookDecideBash(fields.command, config, ctx);
+        return hookAttributed(hookDecideBash(fields.command, config, ctx), input.agent_type, config);
     }
     if (tool === "Edit" || tool === "Write" || tool === "MultiEdit" || tool === "NotebookEdit") {
         if (fields === null)
@@ -261,6 +261,19 @@ function hookDecideUnsafe(input, config, ctx) {
         return hookDecideEdit(tool, fields, config, ctx);
     }
     return { action: "allow" };
+}
+/** A job from one of the workflow's agents whose step does not spend is refused. */
+function hookAttributed(decision, agentType, config) {
+    if (decision.action !== "reserve" || typeof agentType !== "string")
+        return decision;
+    const workflow = config.workflowAgents ?? [];
+    const billable = config.billableAgents ?? [];
+    if (!workflow.includes(agentType) || billable.includes(agentType))
+        return decision;
+    return {
+        action: "block",
+        reason: `agent \`${agentType}\` submits a billable job, but its step does not spend: the workflow runs billable work only in ${billable.length > 0 ? billable.map((name) => `\`${name}\``).join(", ") : "no step"}, behind its approvals and cost ledger`,
+    };
 }
 function hookDecideEdit(tool, fields, config, ctx) {
     const path = tool === "NotebookEdit" ? fields.notebook_path : fields.file_path;

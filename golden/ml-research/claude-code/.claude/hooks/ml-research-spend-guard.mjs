@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unl
 import { posix } from "node:path";
 import process from "node:process";
 
-const HOOK_CONFIG = {"capEnv":"SPECC_COST_CAP_USD","cliAliases":["huggingface-cli"],"costCapUsd":10,"defaultFlavor":"cpu-basic","envFlags":["-e","--env"],"flavorFlag":"--flavor","httpRoutes":["/api/(scheduled-)?jobs\\b","(huggingface\\.co|hf\\.co)/api/[^\\s'\"]*(jobs|scheduled)"],"ledgerPath":".specc/spend.json","protectedPaths":[".specc",".claude/hooks",".claude/settings.json",".claude/settings.local.json",".git/hooks",".git/config"],"runEnv":"SPECC_RUN_ID","scheduled":["hf jobs scheduled"],"sdkCalls":["run_job","run_uv_job","create_scheduled_job","create_scheduled_uv_job","resume_scheduled_job","runJob","createScheduledJob"],"secretPatterns":["hf_[A-Za-z0-9]{20,}"],"submit":["hf jobs run","hf jobs uv run"],"timeoutFlag":"--timeout","tokenFlags":["--token"]};
+const HOOK_CONFIG = {"billableAgents":["ml-research-full-job","ml-research-gpu-preflight"],"capEnv":"SPECC_COST_CAP_USD","cliAliases":["huggingface-cli"],"costCapUsd":10,"defaultFlavor":"cpu-basic","envFlags":["-e","--env"],"flavorFlag":"--flavor","httpRoutes":["/api/(scheduled-)?jobs\\b","(huggingface\\.co|hf\\.co)/api/[^\\s'\"]*(jobs|scheduled)"],"ledgerPath":".specc/spend.json","protectedPaths":[".specc",".claude/hooks",".claude/settings.json",".claude/settings.local.json",".git/hooks",".git/config"],"runEnv":"SPECC_RUN_ID","scheduled":["hf jobs scheduled"],"sdkCalls":["run_job","run_uv_job","create_scheduled_job","create_scheduled_uv_job","resume_scheduled_job","runJob","createScheduledJob"],"secretPatterns":["hf_[A-Za-z0-9]{20,}"],"submit":["hf jobs run","hf jobs uv run"],"timeoutFlag":"--timeout","tokenFlags":["--token"],"workflowAgents":["ml-research-code-review","ml-research-cpu-smoke-test","ml-research-cpu-smoke-test-fixer","ml-research-data-audit","ml-research-data-audit-critic","ml-research-evaluation-and-persistence","ml-research-final-verification","ml-research-full-job","ml-research-full-job-fixer","ml-research-full-job-monitor","ml-research-gpu-preflight","ml-research-gpu-preflight-fixer","ml-research-implement","ml-research-intake-and-planning","ml-research-job-readiness","ml-research-research-citation-graph","ml-research-research-dataset-inspection","ml-research-research-example-code-discovery","ml-research-research-literature-search","ml-research-research-synthesis","ml-research-resources-cost-estimation-and-hardware-pricing","ml-research-resources-dataset-inspection","ml-research-resources-literature-search","ml-research-resources-model-inspection","ml-research-resources-paper-reading","ml-research-verify-research"]};
 
 // runtime/core/approval.ts
 // Approval classes and the autonomous-mode decision. Reads are free, billable
@@ -253,7 +253,7 @@ function hookDecideUnsafe(input, config, ctx) {
     if (tool === "Bash") {
         if (fields === null || typeof fields.command !== "string")
             hookRefuse("the Bash call has no command");
-        return hookDecideBash(fields.command, config, ctx);
+        return hookAttributed(hookDecideBash(fields.command, config, ctx), input.agent_type, config);
     }
     if (tool === "Edit" || tool === "Write" || tool === "MultiEdit" || tool === "NotebookEdit") {
         if (fields === null)
@@ -261,6 +261,19 @@ function hookDecideUnsafe(input, config, ctx) {
         return hookDecideEdit(tool, fields, config, ctx);
     }
     return { action: "allow" };
+}
+/** A job from one of the workflow's agents whose step does not spend is refused. */
+function hookAttributed(decision, agentType, config) {
+    if (decision.action !== "reserve" || typeof agentType !== "string")
+        return decision;
+    const workflow = config.workflowAgents ?? [];
+    const billable = config.billableAgents ?? [];
+    if (!workflow.includes(agentType) || billable.includes(agentType))
+        return decision;
+    return {
+        action: "block",
+        reason: `agent \`${agentType}\` submits a billable job, but its step does not spend: the workflow runs billable work only in ${billable.length > 0 ? billable.map((name) => `\`${name}\``).join(", ") : "no step"}, behind its approvals and cost ledger`,
+    };
 }
 function hookDecideEdit(tool, fields, config, ctx) {
     const path = tool === "NotebookEdit" ? fields.notebook_path : fields.file_path;

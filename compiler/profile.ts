@@ -104,9 +104,10 @@ export interface SkillInfo {
 export interface JobCommands {
   submit: string[];
   scheduled: string[];
-  flavorFlag: string;
+  /** The flag that names the hardware tier (`--flavor`), and the tier a job without it gets. */
+  hardwareFlag: string;
   timeoutFlag: string;
-  defaultFlavor: string;
+  defaultHardware: string;
 }
 
 export interface Profile {

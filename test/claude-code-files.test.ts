@@ -47,9 +47,9 @@ const profile: Profile = {
   jobs: {
     submit: ["hf jobs run", "hf jobs uv run"],
     scheduled: ["hf jobs scheduled"],
-    flavorFlag: "--flavor",
+    hardwareFlag: "--flavor",
     timeoutFlag: "--timeout",
-    defaultFlavor: "cpu-basic",
+    defaultHardware: "cpu-basic",
   },
   billable: true,
   protectedKeys: {},

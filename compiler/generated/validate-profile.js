@@ -3,7 +3,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/profile.json","title":"specc realization profile","type":"object","additionalProperties":false,"required":["name","description","providers","minClaudeCodeVersion","marketplaces","skills","tools","permissions","billable","protectedKeys","purposes","agentRules","patterns","completion","loop","enforcement"],"properties":{"$schema":{"type":"string"},"name":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"description":{"type":"string"},"minClaudeCodeVersion":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$"},"marketplaces":{"type":"object","additionalProperties":{"type":"object","required":["source"],"properties":{"source":{"type":"object","required":["source","repo"],"properties":{"source":{"type":"string"},"repo":{"type":"string"}}}}}},"skills":{"type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["plugin","access"],"properties":{"plugin":{"type":"string","pattern":"^[a-z0-9-]+@[a-z0-9-]+$"},"access":{"enum":["read","write"]}}}},"tools":{"type":"object","additionalProperties":false,"required":["read","write"],"properties":{"read":{"$ref":"#/$defs/strings"},"write":{"$ref":"#/$defs/strings"}}},"permissions":{"type":"object","additionalProperties":false,"required":["allow","deny"],"properties":{"allow":{"$ref":"#/$defs/strings"},"deny":{"$ref":"#/$defs/strings"}}},"jobs":{"type":"object","additionalProperties":false,"required":["submit","scheduled","flavorFlag","timeoutFlag","defaultFlavor"],"properties":{"submit":{"$ref":"#/$defs/strings"},"scheduled":{"$ref":"#/$defs/strings"},"flavorFlag":{"type":"string","pattern":"^--[a-z-]+$"},"timeoutFlag":{"type":"string","pattern":"^--[a-z-]+$"},"defaultFlavor":{"type":"string"}}},"patterns":{"type":"array","items":{"$ref":"#/$defs/pattern"}},"completion":{"type":"object","additionalProperties":false,"required":["title","reason"],"properties":{"title":{"type":"string"},"reason":{"type":"string"},"branches":{"$ref":"#/$defs/strings"}}},"loop":{"type":"object","additionalProperties":false,"required":["keep","title","reason"],"properties":{"keep":{"type":"boolean"},"title":{"type":"string"},"reason":{"type":"string"}}},"enforcement":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["where","by"],"properties":{"param":{"type":"string"},"refsGuard":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"where":{"enum":["guard","hook"]},"by":{"type":"array","items":{"type":"string"},"minItems":1}}}},"providers":{"type":"array","items":{"type":"string"},"description":"Chosen without --profile when the spec's binding table names one of these providers."},"billable":{"type":"boolean"},"protectedKeys":{"type":"object","additionalProperties":{"$ref":"#/$defs/strings"}},"taskClasses":{"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"minItems":1},"purposes":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"requests":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"agentRules":{"type":"object","additionalProperties":false,"required":["readOnly"],"properties":{"readOnly":{"type":"string"},"commands":{"type":"string"}}},"scopeStripPrefixes":{"type":"array","items":{"type":"string"}}},"$defs":{"strings":{"type":"array","items":{"type":"string"}},"stepKind":{"enum":["agent","approval","check","checklist","completion","critic","fanout","intake","job","loop","preflight","readiness","resources","smoke"],"description":"Checked against the runtime's STEP_KINDS registry by test/realize-registry.test.ts."},"match":{"type":"object","additionalProperties":false,"properties":{"position":{"enum":["first","last"]},"gate":{"$ref":"#/$defs/gateKind"},"noGate":{"$ref":"#/$defs/gateKind"},"refsSkillAny":{"$ref":"#/$defs/strings"},"minCapabilities":{"type":"integer","minimum":0},"refsGap":{"enum":["partial","full"]},"previousKind":{"$ref":"#/$defs/stepKind"},"gates":{"type":"array","items":{"$ref":"#/$defs/gateKind"},"minItems":1},"gated":{"type":"boolean"},"afterGate":{"type":"boolean"}}},"gateKind":{"enum":["mandatory","smoke-test","checklist","approval"]},"pattern":{"type":"object","additionalProperties":false,"required":["id","description","when","steps"],"properties":{"id":{"type":"string"},"description":{"type":"string"},"when":{"$ref":"#/$defs/match"},"mergeInto":{"const":"previous"},"steps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","title","reason"],"properties":{"kind":{"$ref":"#/$defs/stepKind"},"title":{"type":"string","pattern":"\\S"},"label":{"enum":["kept","adapted","added","omitted"]},"reason":{"type":"string"},"when":{"$ref":"#/$defs/match"},"critic":{"type":"boolean"},"config":{"type":"object"},"text":{"type":"array","items":{"$ref":"#/$defs/textPart"}},"slotText":{"type":"object","additionalProperties":{"type":"array","items":{"$ref":"#/$defs/textPart"}}},"branches":{"$ref":"#/$defs/strings"},"endsBranch":{"$ref":"#/$defs/strings"}}}}}},"textPart":{"enum":["prose","work","gated","after-gate","gate","merged"]}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://specc.dev/schema/profile.json","title":"specc realization profile","type":"object","additionalProperties":false,"required":["name","description","providers","minClaudeCodeVersion","marketplaces","skills","tools","permissions","billable","protectedKeys","purposes","agentRules","patterns","completion","loop","enforcement"],"properties":{"$schema":{"type":"string"},"name":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"description":{"type":"string"},"minClaudeCodeVersion":{"type":"string","pattern":"^[0-9]+\\.[0-9]+\\.[0-9]+$"},"marketplaces":{"type":"object","additionalProperties":{"type":"object","required":["source"],"properties":{"source":{"type":"object","required":["source","repo"],"properties":{"source":{"type":"string"},"repo":{"type":"string"}}}}}},"skills":{"type":"object","additionalProperties":{"type":"object","additionalProperties":false,"required":["plugin","access"],"properties":{"plugin":{"type":"string","pattern":"^[a-z0-9-]+@[a-z0-9-]+$"},"access":{"enum":["read","write"]}}}},"tools":{"type":"object","additionalProperties":false,"required":["read","write"],"properties":{"read":{"$ref":"#/$defs/strings"},"write":{"$ref":"#/$defs/strings"}}},"permissions":{"type":"object","additionalProperties":false,"required":["allow","deny"],"properties":{"allow":{"$ref":"#/$defs/strings"},"deny":{"$ref":"#/$defs/strings"}}},"jobs":{"type":"object","additionalProperties":false,"required":["submit","scheduled","hardwareFlag","timeoutFlag","defaultHardware"],"properties":{"submit":{"$ref":"#/$defs/strings"},"scheduled":{"$ref":"#/$defs/strings"},"hardwareFlag":{"type":"string","pattern":"^--[a-z-]+$"},"timeoutFlag":{"type":"string","pattern":"^--[a-z-]+$"},"defaultHardware":{"type":"string"}}},"patterns":{"type":"array","items":{"$ref":"#/$defs/pattern"}},"completion":{"type":"object","additionalProperties":false,"required":["title","reason"],"properties":{"title":{"type":"string"},"reason":{"type":"string"},"branches":{"$ref":"#/$defs/strings"}}},"loop":{"type":"object","additionalProperties":false,"required":["keep","title","reason"],"properties":{"keep":{"type":"boolean"},"title":{"type":"string"},"reason":{"type":"string"}}},"enforcement":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["where","by"],"properties":{"param":{"type":"string"},"refsGuard":{"enum":["bounded-iteration","repetition","continuation","malformed-action","output-truncation","compaction","approval","effort-probing","research-budget","other"]},"where":{"enum":["guard","hook"]},"by":{"type":"array","items":{"type":"string"},"minItems":1}}}},"providers":{"type":"array","items":{"type":"string"},"description":"Chosen without --profile when the spec's binding table names one of these providers."},"billable":{"type":"boolean"},"protectedKeys":{"type":"object","additionalProperties":{"$ref":"#/$defs/strings"}},"taskClasses":{"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9-]*$"},"minItems":1},"purposes":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"requests":{"type":"object","additionalProperties":{"type":"string","pattern":"\\S"}},"agentRules":{"type":"object","additionalProperties":false,"required":["readOnly"],"properties":{"readOnly":{"type":"string"},"commands":{"type":"string"}}},"scopeStripPrefixes":{"type":"array","items":{"type":"string"}}},"$defs":{"strings":{"type":"array","items":{"type":"string"}},"stepKind":{"enum":["agent","approval","check","checklist","completion","critic","fanout","intake","job","loop","preflight","readiness","resources","smoke"],"description":"Checked against the runtime's STEP_KINDS registry by test/realize-registry.test.ts."},"match":{"type":"object","additionalProperties":false,"properties":{"position":{"enum":["first","last"]},"gate":{"$ref":"#/$defs/gateKind"},"noGate":{"$ref":"#/$defs/gateKind"},"refsSkillAny":{"$ref":"#/$defs/strings"},"minCapabilities":{"type":"integer","minimum":0},"refsGap":{"enum":["partial","full"]},"previousKind":{"$ref":"#/$defs/stepKind"},"gates":{"type":"array","items":{"$ref":"#/$defs/gateKind"},"minItems":1},"gated":{"type":"boolean"},"afterGate":{"type":"boolean"}}},"gateKind":{"enum":["mandatory","smoke-test","checklist","approval"]},"pattern":{"type":"object","additionalProperties":false,"required":["id","description","when","steps"],"properties":{"id":{"type":"string"},"description":{"type":"string"},"when":{"$ref":"#/$defs/match"},"mergeInto":{"const":"previous"},"steps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","title","reason"],"properties":{"kind":{"$ref":"#/$defs/stepKind"},"title":{"type":"string","pattern":"\\S"},"label":{"enum":["kept","adapted","added","omitted"]},"reason":{"type":"string"},"when":{"$ref":"#/$defs/match"},"critic":{"type":"boolean"},"config":{"type":"object"},"text":{"type":"array","items":{"$ref":"#/$defs/textPart"}},"slotText":{"type":"object","additionalProperties":{"type":"array","items":{"$ref":"#/$defs/textPart"}}},"branches":{"$ref":"#/$defs/strings"},"endsBranch":{"$ref":"#/$defs/strings"}}}}}},"textPart":{"enum":["prose","work","gated","after-gate","gate","merged"]}}};
 const schema32 = {"type":"array","items":{"type":"string"}};
 const func1 = Object.prototype.hasOwnProperty;
 const pattern4 = new RegExp("^[a-z][a-z0-9-]*$", "u");
@@ -1342,8 +1342,8 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(data23.flavorFlag === undefined){
-const err57 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "flavorFlag"},message:"must have required property '"+"flavorFlag"+"'"};
+if(data23.hardwareFlag === undefined){
+const err57 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "hardwareFlag"},message:"must have required property '"+"hardwareFlag"+"'"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1362,8 +1362,8 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(data23.defaultFlavor === undefined){
-const err59 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "defaultFlavor"},message:"must have required property '"+"defaultFlavor"+"'"};
+if(data23.defaultHardware === undefined){
+const err59 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/required",keyword:"required",params:{missingProperty: "defaultHardware"},message:"must have required property '"+"defaultHardware"+"'"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1373,7 +1373,7 @@ vErrors.push(err59);
 errors++;
 }
 for(const key6 in data23){
-if(!(((((key6 === "submit") || (key6 === "scheduled")) || (key6 === "flavorFlag")) || (key6 === "timeoutFlag")) || (key6 === "defaultFlavor"))){
+if(!(((((key6 === "submit") || (key6 === "scheduled")) || (key6 === "hardwareFlag")) || (key6 === "timeoutFlag")) || (key6 === "defaultHardware"))){
 const err60 = {instancePath:instancePath+"/jobs",schemaPath:"#/properties/jobs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err60];
@@ -1440,11 +1440,11 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data23.flavorFlag !== undefined){
-let data28 = data23.flavorFlag;
+if(data23.hardwareFlag !== undefined){
+let data28 = data23.hardwareFlag;
 if(typeof data28 === "string"){
 if(!pattern7.test(data28)){
-const err65 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
+const err65 = {instancePath:instancePath+"/jobs/hardwareFlag",schemaPath:"#/properties/jobs/properties/hardwareFlag/pattern",keyword:"pattern",params:{pattern: "^--[a-z-]+$"},message:"must match pattern \""+"^--[a-z-]+$"+"\""};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1455,7 +1455,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/jobs/flavorFlag",schemaPath:"#/properties/jobs/properties/flavorFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err66 = {instancePath:instancePath+"/jobs/hardwareFlag",schemaPath:"#/properties/jobs/properties/hardwareFlag/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1490,9 +1490,9 @@ vErrors.push(err68);
 errors++;
 }
 }
-if(data23.defaultFlavor !== undefined){
-if(typeof data23.defaultFlavor !== "string"){
-const err69 = {instancePath:instancePath+"/jobs/defaultFlavor",schemaPath:"#/properties/jobs/properties/defaultFlavor/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data23.defaultHardware !== undefined){
+if(typeof data23.defaultHardware !== "string"){
+const err69 = {instancePath:instancePath+"/jobs/defaultHardware",schemaPath:"#/properties/jobs/properties/defaultHardware/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err69];
 }

@@ -2,6 +2,7 @@
 // costs more to resolve and load than to run; one minified file makes `specc check` start within
 // a few percent of a bare remark parse (see bench/). Lazy imports stay lazy as separate chunks.
 import { rolldown } from "rolldown";
+import { chmodSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { writeShakeGraphs } from "./shake-graph.mjs";
 
@@ -22,3 +23,6 @@ await bundle.write({
   banner: "#!/usr/bin/env node",
 });
 await bundle.close();
+// The package's bin: npm links it before `prepare` has built it, so it must be made executable here
+// (`npx specc` on a fresh clone runs it directly).
+chmodSync(`${root}dist/bin/specc.mjs`, 0o755);

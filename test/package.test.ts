@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { ROOT } from "./helpers/paths.js";
 
@@ -26,6 +26,8 @@ console.log(JSON.stringify({ ok: l.ok, oom: r.classifyFailureLog("torch.OutOfMem
     expect(pkg.bin.specc).toBe("dist/bin/specc.mjs");
     const bundle = readFileSync(`${ROOT}dist/bin/specc.mjs`, "utf8");
     expect(bundle.startsWith("#!/usr/bin/env node")).toBe(true);
+    // `npx specc` on a fresh clone executes the file itself: it must be executable.
+    expect(statSync(`${ROOT}dist/bin/specc.mjs`).mode & 0o111).not.toBe(0);
     // acorn and ts-morph load only when compile verifies output; the agent SDK only in its executor.
     expect(bundle).not.toMatch(/acorn-walk|ts-morph|claude-agent-sdk/);
   });

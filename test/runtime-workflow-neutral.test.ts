@@ -398,8 +398,13 @@ describe("the check step", () => {
     const same = { passed: false, command_or_method: "curl -I every link", evidence: "link 3 answered 404", summary: "broken" };
     const { result, of } = await runAll(newsletter({ steps }), ARGS, { ...happyAnswers(), "n-check": same });
     expect(result).toMatchObject({ stoppedReason: "repetition-detected", step: "links" });
+    expect(result.detail).toContain("again after the correction was injected");
     expect(result.detail).toContain("REPETITION GUARD");
-    expect(of("n-check")).toHaveLength(3);
+    // The third identical failure brings the guard's correction into the fourth attempt; the fourth stops.
+    const calls = of("n-check");
+    expect(calls).toHaveLength(4);
+    expect(JSON.stringify(calls[3])).toContain("REPETITION GUARD");
+    expect(JSON.stringify(calls[2])).not.toContain("REPETITION GUARD");
   });
 
   it("a pass without evidence is a failure", async () => {

@@ -155,17 +155,25 @@ export function checkStepScope(pipeline: DriverPipeline, run: RunState, step: Dr
 }
 
 /**
- * Record an action signature (name, args and result, so a changing result is
- * never a loop) and run the repetition guard with the contract's params; a
- * repeat stops with `repetition-detected`.
+ * The repetition guard of a failing step (§6.2): record the failure's
+ * signature (name, args and result); the first repeat in a step injects the
+ * guard's correction into the next attempt (`correction`), and a repeat after
+ * that correction stops with `repetition-detected`.
  */
-export function recordSignature(pipeline: DriverPipeline, step: DriverStep, run: RunState, action: ActionRecord): RunState {
+export function recordRepeat(pipeline: DriverPipeline, step: DriverStep, run: RunState, action: ActionRecord): { run: RunState; correction: string | null } {
   const params = pipeline.contract.repetition ?? {};
   const windowSize = repetitionParams(params).window;
   const signatures = run.signatures.concat([actionSignature(action)]).slice(-windowSize);
   const next = { ...run, signatures };
   const verdict = checkRepetition(signatures, params);
-  if (!verdict.repeated) return next;
-  const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times). " + verdict.instruction;
-  return runWithStop(next, step, "repetition-detected", detail);
+  if (!verdict.repeated) return { run: next, correction: null };
+  const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times)";
+  const corrected = run.events.some((event) => event.step === step.id && event.kind === "repetition");
+  if (!corrected) return { run: runWithEvent(next, step, "repetition", detail + "; correction injected into the next attempt"), correction: verdict.instruction };
+  return { run: runWithStop(next, step, "repetition-detected", detail + ", again after the correction was injected. " + verdict.instruction), correction: null };
+}
+
+/** A request with the repetition guard's correction first, when one is pending. */
+export function correctedRequest(request: string, correction: string | null): string {
+  return correction === null ? request : correction + "\n" + request;
 }

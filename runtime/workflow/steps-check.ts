@@ -2,7 +2,7 @@
 // a checklist whose every item needs evidence, and the user's approval gate.
 import { ledgerCommitted } from "../core/ledger.js";
 import { callAgent, stepContext, stepRequest } from "./agents.js";
-import { checkStepScope, missingAgentStop, nonEmptyText, plainObject, recordSignature, stepMaxRetries, textList } from "./guards.js";
+import { checkStepScope, correctedRequest, missingAgentStop, nonEmptyText, plainObject, recordRepeat, stepMaxRetries, textList } from "./guards.js";
 import { stepAgent } from "./schemas.js";
 import { APPROVE_ALL_UNDER_CAP, approveArgument, runApprovals, runWithEvent, runWithOutput, runWithStop } from "./state.js";
 import type { AgentOutput, DriverAgent, DriverPipeline, DriverStep, RunState, WorkflowApi } from "./types.js";
@@ -30,15 +30,19 @@ export async function runCheckStep(wf: WorkflowApi, pipeline: DriverPipeline, st
   );
   let current = run;
   let fix: { [key: string]: unknown } | null = null;
+  let correction: string | null = null;
   for (let attempt = 1; ; attempt++) {
-    const called = await callAgent(wf, pipeline, step, worker, current, { request, context: stepContext(current, step, { check, attempt, maxRetries, fix }) });
+    const called = await callAgent(wf, pipeline, step, worker, current, { request: correctedRequest(request, correction), context: stepContext(current, step, { check, attempt, maxRetries, fix }) });
     if (!called.output) return called.run;
     const output = called.output;
     current = called.run;
     const evidence = typeof output.evidence === "string" ? output.evidence : "";
     if (output.passed === true && evidence.trim() !== "") return runWithOutput(current, step, { ...output, attempts: attempt });
     const why = output.passed === true ? "reported passed without evidence" : nonEmptyText(output.summary) ?? "failed";
-    current = recordSignature(pipeline, step, current, { name: step.id, args: output.command_or_method, result: evidence });
+    // The repetition guard corrects first (its instruction leads the next attempt), then stops.
+    const repeat = recordRepeat(pipeline, step, current, { name: step.id, args: output.command_or_method, result: evidence });
+    current = repeat.run;
+    correction = repeat.correction;
     if (current.stop) return runWithOutput(current, step, { ...output, attempts: attempt });
     if (attempt > maxRetries) {
       return runWithStop(runWithOutput(current, step, { ...output, attempts: attempt }), step, "check-failed", "the check failed " + attempt + " times: " + why);

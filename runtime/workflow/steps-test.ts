@@ -4,40 +4,15 @@
 import { FAILURE_TAXONOMY, planFailureFix } from "../core/failures.js";
 import { estimateJobCost } from "../core/ledger.js";
 import { classifyFailureLog, nextOomRung, type FailureClass } from "../core/oom.js";
-import { actionSignature, checkRepetition, REPETITION_DEFAULTS, type ActionRecord } from "../core/repetition.js";
 import { TIMEOUT_TIERS, type WorkKind } from "../core/sizing.js";
 import { checkSubmitInvariant, type JobSubmission } from "../core/submit.js";
 import { callAgent, stepContext, stepRequest } from "./agents.js";
-import { approveBillable, billingKey, checkStepScope, configCount, missingAgentStop, nonEmptyText, plainObject, positiveNumber, settleBillable, stepMaxRetries, textList } from "./guards.js";
+import { approveBillable, billingKey, checkStepScope, configCount, correctedRequest, missingAgentStop, nonEmptyText, plainObject, positiveNumber, recordRepeat, settleBillable, stepMaxRetries, textList } from "./guards.js";
 import { checklistVerdict } from "./steps-check.js";
 import { WORK_KINDS, workKindOf } from "./steps-plan.js";
 import { stepAgent } from "./schemas.js";
 import { runWithEvent, runWithOutput, runWithStop } from "./state.js";
 import type { AgentOutput, DriverAgent, DriverPipeline, DriverStep, JobPlan, RunState, WorkflowApi } from "./types.js";
-
-/**
- * The repetition guard of a failing step (§6.2): record the failure's
- * signature (name, args and result); the first repeat in a step injects the
- * guard's correction into the next attempt (`correction`), and a repeat after
- * that correction stops with `repetition-detected`.
- */
-export function recordRepeat(pipeline: DriverPipeline, step: DriverStep, run: RunState, action: ActionRecord): { run: RunState; correction: string | null } {
-  const params = pipeline.contract.repetition ?? {};
-  const windowSize = configCount(params.window, REPETITION_DEFAULTS.window) || REPETITION_DEFAULTS.window;
-  const signatures = run.signatures.concat([actionSignature(action)]).slice(-windowSize);
-  const next = { ...run, signatures };
-  const verdict = checkRepetition(signatures, params);
-  if (!verdict.repeated) return { run: next, correction: null };
-  const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times)";
-  const corrected = run.events.some((event) => event.step === step.id && event.kind === "repetition");
-  if (!corrected) return { run: runWithEvent(next, step, "repetition", detail + "; correction injected into the next attempt"), correction: verdict.instruction };
-  return { run: runWithStop(next, step, "repetition-detected", detail + ", again after the correction was injected. " + verdict.instruction), correction: null };
-}
-
-/** A request with the repetition guard's correction first, when one is pending. */
-export function correctedRequest(request: string, correction: string | null): string {
-  return correction === null ? request : correction + "\n" + request;
-}
 
 /**
  * The kind of work a job does, derived by the runtime (never taken from the

@@ -1674,6 +1674,30 @@ function checkStepScope(pipeline, run, step, changes, who) {
     const what = verdict.touched.map((touch) => touch.key + " " + String(touch.from) + " -> " + touch.to).join(", ");
     return runWithEvent(run, step, "scope-approved", what + ": approved by the user's args");
 }
+/**
+ * The repetition guard of a failing step (§6.2): record the failure's
+ * signature (name, args and result); the first repeat in a step injects the
+ * guard's correction into the next attempt (`correction`), and a repeat after
+ * that correction stops with `repetition-detected`.
+ */
+function recordRepeat(pipeline, step, run, action) {
+    const params = pipeline.contract.repetition ?? {};
+    const windowSize = repetitionParams(params).window;
+    const signatures = run.signatures.concat([actionSignature(action)]).slice(-windowSize);
+    const next = { ...run, signatures };
+    const verdict = checkRepetition(signatures, params);
+    if (!verdict.repeated)
+        return { run: next, correction: null };
+    const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times)";
+    const corrected = run.events.some((event) => event.step === step.id && event.kind === "repetition");
+    if (!corrected)
+        return { run: runWithEvent(next, step, "repetition", detail + "; correction injected into the next attempt"), correction: verdict.instruction };
+    return { run: runWithStop(next, step, "repetition-detected", detail + ", again after the correction was injected. " + verdict.instruction), correction: null };
+}
+/** A request with the repetition guard's correction first, when one is pending. */
+function correctedRequest(request, correction) {
+    return correction === null ? request : correction + "\n" + request;
+}
 // runtime/workflow/kinds.ts
 // The one registry of step kinds: for each kind, the agent slots it reads, the
 // runtime guards its driver runs (names from GUARD_STOP_REASONS), the stop
@@ -2616,30 +2640,6 @@ async function runAgentStep(wf, pipeline, step, run) {
 // Validation before the full run: the CPU smoke test, the billable GPU
 // preflight (with the OOM ladder), the readiness checklist with the submit
 // invariant, and the failure fixer of the machine-learning kinds.
-/**
- * The repetition guard of a failing step (§6.2): record the failure's
- * signature (name, args and result); the first repeat in a step injects the
- * guard's correction into the next attempt (`correction`), and a repeat after
- * that correction stops with `repetition-detected`.
- */
-function recordRepeat(pipeline, step, run, action) {
-    const params = pipeline.contract.repetition ?? {};
-    const windowSize = configCount(params.window, REPETITION_DEFAULTS.window) || REPETITION_DEFAULTS.window;
-    const signatures = run.signatures.concat([actionSignature(action)]).slice(-windowSize);
-    const next = { ...run, signatures };
-    const verdict = checkRepetition(signatures, params);
-    if (!verdict.repeated)
-        return { run: next, correction: null };
-    const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times)";
-    const corrected = run.events.some((event) => event.step === step.id && event.kind === "repetition");
-    if (!corrected)
-        return { run: runWithEvent(next, step, "repetition", detail + "; correction injected into the next attempt"), correction: verdict.instruction };
-    return { run: runWithStop(next, step, "repetition-detected", detail + ", again after the correction was injected. " + verdict.instruction), correction: null };
-}
-/** A request with the repetition guard's correction first, when one is pending. */
-function correctedRequest(request, correction) {
-    return correction === null ? request : correction + "\n" + request;
-}
 /**
  * Smoke test: the worker runs the smallest end-to-end test. A failure is
  * classified, its signature goes through the repetition guard

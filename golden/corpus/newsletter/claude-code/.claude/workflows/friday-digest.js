@@ -1376,20 +1376,28 @@ function checkStepScope(pipeline, run, step, changes, who) {
     return runWithEvent(run, step, "scope-approved", what + ": approved by the user's args");
 }
 /**
- * Record an action signature (name, args and result, so a changing result is
- * never a loop) and run the repetition guard with the contract's params; a
- * repeat stops with `repetition-detected`.
+ * The repetition guard of a failing step (§6.2): record the failure's
+ * signature (name, args and result); the first repeat in a step injects the
+ * guard's correction into the next attempt (`correction`), and a repeat after
+ * that correction stops with `repetition-detected`.
  */
-function recordSignature(pipeline, step, run, action) {
+function recordRepeat(pipeline, step, run, action) {
     const params = pipeline.contract.repetition ?? {};
     const windowSize = repetitionParams(params).window;
     const signatures = run.signatures.concat([actionSignature(action)]).slice(-windowSize);
     const next = { ...run, signatures };
     const verdict = checkRepetition(signatures, params);
     if (!verdict.repeated)
-        return next;
-    const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times). " + verdict.instruction;
-    return runWithStop(next, step, "repetition-detected", detail);
+        return { run: next, correction: null };
+    const detail = "the same action and result repeated (" + verdict.kind + ", length " + verdict.length + ", " + verdict.repeats + " times)";
+    const corrected = run.events.some((event) => event.step === step.id && event.kind === "repetition");
+    if (!corrected)
+        return { run: runWithEvent(next, step, "repetition", detail + "; correction injected into the next attempt"), correction: verdict.instruction };
+    return { run: runWithStop(next, step, "repetition-detected", detail + ", again after the correction was injected. " + verdict.instruction), correction: null };
+}
+/** A request with the repetition guard's correction first, when one is pending. */
+function correctedRequest(request, correction) {
+    return correction === null ? request : correction + "\n" + request;
 }
 // runtime/workflow/kinds.ts
 // The one registry of step kinds: for each kind, the agent slots it reads, the
@@ -2035,8 +2043,9 @@ async function runCheckStep(wf, pipeline, step, run) {
         "Report passed only with evidence that shows it. If a fix is given, apply exactly that fix first.");
     let current = run;
     let fix = null;
+    let correction = null;
     for (let attempt = 1;; attempt++) {
-        const called = await callAgent(wf, pipeline, step, worker, current, { request, context: stepContext(current, step, { check, attempt, maxRetries, fix }) });
+        const called = await callAgent(wf, pipeline, step, worker, current, { request: correctedRequest(request, correction), context: stepContext(current, step, { check, attempt, maxRetries, fix }) });
         if (!called.output)
             return called.run;
         const output = called.output;
@@ -2045,7 +2054,10 @@ async function runCheckStep(wf, pipeline, step, run) {
         if (output.passed === true && evidence.trim() !== "")
             return runWithOutput(current, step, { ...output, attempts: attempt });
         const why = output.passed === true ? "reported passed without evidence" : nonEmptyText(output.summary) ?? "failed";
-        current = recordSignature(pipeline, step, current, { name: step.id, args: output.command_or_method, result: evidence });
+        // The repetition guard corrects first (its instruction leads the next attempt), then stops.
+        const repeat = recordRepeat(pipeline, step, current, { name: step.id, args: output.command_or_method, result: evidence });
+        current = repeat.run;
+        correction = repeat.correction;
         if (current.stop)
             return runWithOutput(current, step, { ...output, attempts: attempt });
         if (attempt > maxRetries) {

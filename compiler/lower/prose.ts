@@ -44,7 +44,17 @@ const WORD_NUMBERS = Object.keys(NUMBER_WORDS).join("|");
 // would be many times larger, and compiling the patterns is most of a small spec's cost).
 const N = String.raw`(?:~|≈|about\s+|approximately\s+)?(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d{1,4})?\s?[kK]?|[a-z]{3,7})(?:\s+\(\d{1,9}\))?`;
 const AT_MOST = String.raw`(?:at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of|max(?:imum)?\.?|(?:limited|limits|capped|caps|bounded|bounds)\s+(?:it\s+|them\s+)?(?:at|to|by)|a\s+(?:cap|limit|ceiling|budget)\s+of|budget\s+(?:is|of)|(?:stops?|ends?|halts?|terminates?)\s+after|ref:|≤|<=)`;
-const MONEY_CONTEXT = String.raw`\b(?:budget|cap|capped|caps|ceiling|limit|limited|at\s+most|no\s+more\s+than|up\s+to|maximum|max(?:imum)?|spend(?:ing)?|exceed(?:ing|s)?|more\s+than)\b[^.;!?\d$]{0,30}?`;
+const MONEY_CONTEXT = String.raw`\b(?:budget|cap|capped|caps|ceiling|limit|limited|at\s+most|no\s+more\s+than|up\s+to|maximum|max(?:imum)?|spend(?:ing)?|exceed(?:ing|s)?|more\s+than|(?:stay|stays|remain|remains|kept|keep|keeps)\s+(?:under|below|within))\b[^.;!?\d$]{0,30}?`;
+// A spend named as a threshold ("tier 1 if the spend is above USD 250,000", "between USD 25,000 and …")
+// classifies something; it does not cap anything.
+const MONEY_WORD = /^[\s\S]*\b(?:budget|cap|capped|caps|ceiling|limit|limited|at\s+most|no\s+more\s+than|up\s+to|maximum|max(?:imum)?|spend(?:ing)?|exceed(?:ing|s)?|more\s+than|stay|stays|remain|remains|kept|keep|keeps)\b/i;
+
+/** The words between the last money keyword of a match and its amount ("spending over the cap of $10" → " of $10"). */
+function moneyTail(text: string): string {
+  return text.replace(MONEY_WORD, "");
+}
+
+const MONEY_THRESHOLD = /\b(?:above|over|between|at\s+least|greater\s+than|higher\s+than|from)\b/i;
 
 /** `3`, `1,000`, `50k`, `three`, `twice` → a number; null for anything else. */
 export function countValue(text: string): number | null {
@@ -142,7 +152,7 @@ export const PROSE_PATTERNS: ProsePattern[] = [
     pattern: new RegExp(String.raw`${MONEY_CONTEXT}(?:US\$|\$|USD\s?)\s?(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d{1,2})?)|${MONEY_CONTEXT}(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d{1,2})?)\s?(?:USD|US\s+dollars|dollars)\b`, "gi"),
     example: "a budget of 50 USD",
     expected: 50,
-    read: (match) => countValue(match[1] ?? match[2]),
+    read: (match) => (MONEY_THRESHOLD.test(moneyTail(match[0])) ? null : countValue(match[1] ?? match[2])),
   },
   {
     quantity: "iterations",

@@ -51,7 +51,7 @@ export function lower(tree: Root, file: VFile): SpecIR {
     rules,
     contract: lowerContract(classified.of("contract"), context),
     state: classified.of("state").flatMap((section) => stateEntries(collect(section, "state", context), context)),
-    completion: classified.of("completion").flatMap((section) => criteria(collect(section, "completion", context), context)),
+    completion: classified.of("completion").flatMap((section) => criteria(collect(section, "completion", context, { paragraphItems: true }), context)),
     docs: [],
     sections: context.sections,
   };

@@ -132,6 +132,13 @@ describe("gates written by other authors (third blind round)", () => {
     }
   });
 
+  test("completion criteria written as one paragraph are read, and checked by a final verification", () => {
+    const { ir, pipeline } = compiled("test/corpus3/db-migration.md");
+    expect(ir!.completion.map((criterion) => criterion.id)).toEqual(["D1"]);
+    expect(ir!.completion[0].text).toMatch(/^The run is complete when all forward scripts are applied/);
+    expect(pipeline!.steps.at(-1)).toMatchObject({ kind: "completion", title: "Final verification" });
+  });
+
   test("what the author wrote after an approval gate is told only to a step after the approval step", () => {
     for (const spec of third()) {
       const { pipeline } = compiled(spec);

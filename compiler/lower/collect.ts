@@ -10,6 +10,8 @@ export interface CollectOptions {
   shape: IdShape;
   /** Rules: paragraphs with an RFC 2119 keyword are items even without an id, when the section has no other items. */
   keywordParagraphs?: boolean;
+  /** Completion criteria: a section written only as paragraphs has one item per paragraph. */
+  paragraphItems?: boolean;
   /** Capabilities and tools: a table without an id column names its items in the first column. */
   namedRows?: boolean;
   /** Capabilities: a table re-listing ids is a binding table, handed to the caller; otherwise its rows join their elements' text. */
@@ -47,7 +49,8 @@ export function collectItems(section: SectionNode, options: CollectOptions): Col
     collectBlocks(current.blocks, innerGroup, options, out);
     for (let index = current.children.length - 1; index >= 0; index--) pending.push({ section: current.children[index], group: innerGroup, root: false });
   }
-  if (options.keywordParagraphs && out.items.length === 0) promoteKeywordParagraphs(out);
+  if (options.keywordParagraphs && out.items.length === 0) promoteParagraphs(out, { keyword: true });
+  if (options.paragraphItems && out.items.length === 0) promoteParagraphs(out, { keyword: false });
   return out;
 }
 
@@ -142,12 +145,15 @@ function extend(item: Item, node: RootContent): void {
   item.source = { start: item.source.start, end: sourceOf(node).end };
 }
 
-/** A rules section written as paragraphs with keywords and no ids: each such paragraph is a rule. */
-function promoteKeywordParagraphs(out: Collected): void {
+/**
+ * A section written as paragraphs and no ids: each paragraph is an element (rules: only the ones
+ * with a keyword; completion criteria: every one, since "the run is complete when …" is one).
+ */
+function promoteParagraphs(out: Collected, options: { keyword: boolean }): void {
   const kept: Leftover[] = [];
   for (const leftover of out.leftovers) {
     const [node] = leftover.nodes;
-    if (leftover.nodes.length === 1 && node.type === "paragraph" && strengthOf(blockText([node])) !== null) {
+    if (leftover.nodes.length === 1 && node.type === "paragraph" && (!options.keyword || strengthOf(blockText([node])) !== null)) {
       out.items.push(itemFromPlainParagraph(node, leftover.group));
     } else kept.push(leftover);
   }

@@ -29,11 +29,16 @@ export function renderDiagnosticsDoc(codes) {
     ...Object.entries(codes).map(([code, info]) => `| [${code}](#${code.toLowerCase()}) | ${info.severity} | ${info.summary} |`),
     "",
   ];
+  // Codes only compile raises, with what raises them and where a failing example lives.
+  const COMPILE_ONLY = {
+    SPC404:
+      "Raised by `specc compile` when the profile binds a runtime guard to a rule and no stand-in run in which an agent breaks that guard stops with the guard's stop reason (the claim would be false). Example: `test/fixtures/realize/unprovable-claim.md` protects `budget owner`, a value the spec never takes as a parameter, so nothing is frozen and nothing can stop a change; see test/realize.test.ts. Compile writes nothing and exits 1.",
+  };
   for (const [code, info] of Object.entries(codes)) {
     out.push(`## ${code}`, "", `**${info.slug}** (${info.severity}): ${info.summary}.`, "");
     const fixture = fixtures.find((name) => name.startsWith(`${code}-`));
     if (!fixture) {
-      out.push("Raised by `specc compile` when a profile or the generated output fails its checks; see test/compile.test.ts.", "");
+      out.push(COMPILE_ONLY[code] ?? "Raised by `specc compile` when a profile or the generated output fails its checks; see test/compile.test.ts.", "");
       continue;
     }
     const source = readFileSync(`${root}test/fixtures/diagnostics/${fixture}`, "utf8");

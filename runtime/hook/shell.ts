@@ -270,21 +270,28 @@ function hookHeredocStart(lex: HookLex, start: number, strip: boolean): number {
   return j + match[0].length;
 }
 
+/** The lines of a here-document body from `position` up to its delimiter line, and where the text goes on. */
+function hookHeredocBody(text: string, start: number, heredoc: { delimiter: string; strip: boolean }): { lines: string[]; position: number } {
+  const lines: string[] = [];
+  let position = start;
+  for (;;) {
+    if (position >= text.length) throw new Error("unterminated here-document");
+    const end = text.indexOf("\n", position);
+    const line = text.slice(position, end < 0 ? text.length : end);
+    position = end < 0 ? text.length : end + 1;
+    if ((heredoc.strip ? line.replace(/^\t+/, "") : line) === heredoc.delimiter) return { lines, position };
+    lines.push(line);
+  }
+}
+
 /** A newline ends the command; pending here-document bodies follow it. */
 function hookNewline(lex: HookLex, i: number): number {
   const text = lex.text;
   let position = i + 1;
   for (const heredoc of lex.heredocs) {
-    const lines: string[] = [];
-    for (;;) {
-      if (position >= text.length) throw new Error("unterminated here-document");
-      const end = text.indexOf("\n", position);
-      const line = text.slice(position, end < 0 ? text.length : end);
-      position = end < 0 ? text.length : end + 1;
-      if ((heredoc.strip ? line.replace(/^\t+/, "") : line) === heredoc.delimiter) break;
-      lines.push(line);
-    }
-    if (!heredoc.quoted) hookExpansions(lex, lines.join("\n"));
+    const body = hookHeredocBody(text, position, heredoc);
+    position = body.position;
+    if (!heredoc.quoted) hookExpansions(lex, body.lines.join("\n"));
   }
   lex.heredocs = [];
   hookEndCommand(lex, "inherit");
@@ -336,15 +343,7 @@ function hookClose(text: string, start: number): number {
       i = j + match[0].length - 1;
     } else if (c === "\n" && pending.length > 0) {
       let position = i + 1;
-      for (const heredoc of pending) {
-        for (;;) {
-          if (position >= text.length) throw new Error("unterminated here-document");
-          const end = text.indexOf("\n", position);
-          const line = text.slice(position, end < 0 ? text.length : end);
-          position = end < 0 ? text.length : end + 1;
-          if ((heredoc.strip ? line.replace(/^\t+/, "") : line) === heredoc.delimiter) break;
-        }
-      }
+      for (const heredoc of pending) position = hookHeredocBody(text, position, heredoc).position;
       pending.length = 0;
       i = position - 1;
     } else if (c === "(") level++;

@@ -2,7 +2,7 @@
 // would to get around it, and check the run stops with that guard's own stop reason. compile
 // runs one per enforcement claim; a claim without a passing run fails the build.
 import { GUARD_STOP_REASONS } from "../workflow/stops.js";
-import { finishRun, runStep, startRun } from "../workflow/index.js";
+import { finishRun, runStep, startRun, stepSlots } from "../workflow/index.js";
 import type { DriverPipeline, DriverStep, RunResult, RunState, WorkflowApi } from "../workflow/types.js";
 import { cooperativeAnswer, VIOLATIONS, type AnswerInfo } from "./answers.js";
 
@@ -32,12 +32,8 @@ export async function standInRun(
 ): Promise<RunResult> {
   const owners = new Map<string, { step: DriverStep; slot: string }>();
   for (const step of pipeline.steps) {
-    const roles = new Map<string, number>();
-    for (const agent of step.agents) {
-      const index = roles.get(agent.role) ?? 0;
-      roles.set(agent.role, index + 1);
-      owners.set(agent.name, { step, slot: slotOf(step, agent.role, index) });
-    }
+    const slots = stepSlots(step);
+    step.agents.forEach((agent, index) => owners.set(agent.name, { step, slot: slots[index] }));
   }
   const counts = new Map<string, number>();
   const wf: WorkflowApi = {
@@ -60,13 +56,6 @@ export async function standInRun(
     run = await runStep(wf, pipeline, pipeline.steps[index], run);
   }
   return finishRun(pipeline, run);
-}
-
-/** The slot an agent fills: its role, except where a kind has two slots of one role (worker, then fixer; submitter, monitor, fixer). */
-function slotOf(step: DriverStep, role: string, index: number): string {
-  if (step.kind === "job") return ["submitter", "monitor", "fixer"][index] ?? "fixer";
-  if (role === "worker" && index === 1) return "fixer";
-  return role;
 }
 
 /** Arguments that let a cooperative run pass every gate but `except`, with every declared param filled. */

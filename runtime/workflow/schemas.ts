@@ -398,6 +398,23 @@ export function schemaRolesOf(kind: string): string[] {
   return kindSlots(kind).map((entry) => entry.slot);
 }
 
+/**
+ * The slot each agent of a step fills, the inverse of `stepAgents`: the n-th agent of a role fills
+ * the n-th slot of that role (a `many` slot takes them all); an agent no slot takes keeps its role.
+ */
+export function stepSlots(step: Pick<DriverStep, "kind" | "agents">): string[] {
+  const slots = kindSlots(step.kind);
+  const seen: { [role: string]: number } = Object.create(null);
+  return (Array.isArray(step.agents) ? step.agents : []).map((agentSpec) => {
+    const position = seen[agentSpec.role] ?? 0;
+    seen[agentSpec.role] = position + 1;
+    const ofRole = slots.filter((entry) => entry.role === agentSpec.role);
+    if (ofRole.length === 0) return agentSpec.role;
+    if (ofRole[0].many) return ofRole[0].slot;
+    return position < ofRole.length ? ofRole[position].slot : agentSpec.role;
+  });
+}
+
 /** The agents of a step that fill `slot` (see `STEP_KINDS`), in order. */
 export function stepAgents(step: DriverStep, slot: string): DriverAgent[] {
   const slots = kindSlots(step.kind);

@@ -5,6 +5,7 @@
  * Every failure blocks (exit 2): exit 1 would let the call run.
  */
 import { sortKeys } from "../../compiler/json.js";
+import { hooksRun } from "../../compiler/realize/enforcement.js";
 import type { HookConfig } from "../../runtime/hook/decide.js";
 import type { EmitContext, OutputFile } from "../target.js";
 import { STEP_KINDS } from "../../runtime/workflow/index.js";
@@ -56,7 +57,8 @@ const NO_ROUTES = { cliAliases: [], tokenFlags: ["--token"], envFlags: ["-e", "-
  * pipeline with a cost cap. A spec that spends nothing gets no hook.
  */
 export function needsSpendHook(ctx: EmitContext): boolean {
-  return ctx.profile.jobs !== undefined && ctx.pipeline.contract.costCapUsd !== null;
+  // The same rule the realization used to claim hook enforcement, so the claim and the file agree.
+  return hooksRun(ctx.pipeline, ctx.profile).has("spend-guard");
 }
 
 /** Where the hook goes; the name is checked kebab-case. */

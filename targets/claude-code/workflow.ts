@@ -1,7 +1,6 @@
 import { sortKeys, stableJson } from "../../compiler/json.js";
 import type { AgentSpec, JsonSchema, Pipeline, Step } from "../../compiler/pipeline.js";
-import { slotsOf } from "../../compiler/realize/agents.js";
-import { STEP_KINDS } from "../../runtime/workflow/kinds.js";
+import { stepSlots } from "../../runtime/workflow/index.js";
 import { leadingRuleId, splitInstructions } from "./agents.js";
 import { jsLineComment } from "./markdown.js";
 
@@ -30,18 +29,9 @@ export const SLOT_ROUTES: { [slot: string]: { model: string; effort?: string } }
   finder: { model: "haiku" },
 };
 
-/** The slot each agent of a step fills, from the step-kind registry (the n-th agent of a role takes the n-th slot of that role). */
+/** The slot each agent of a step fills (the runtime's `stepSlots`, the inverse of what the driver reads). */
 export function agentSlots(step: Step): string[] {
-  const slots = Object.hasOwn(STEP_KINDS, step.kind) ? slotsOf(step.kind) : [];
-  const seen = new Map<string, number>();
-  return step.agents.map((agent) => {
-    const position = seen.get(agent.role) ?? 0;
-    seen.set(agent.role, position + 1);
-    const ofRole = slots.filter((slot) => slot.role === agent.role);
-    if (ofRole.length === 0) return agent.role;
-    if (ofRole[0].many) return ofRole[0].slot;
-    return position < ofRole.length ? ofRole[position].slot : agent.role;
-  });
+  return stepSlots(step);
 }
 
 /** The model and effort an agent is routed to, or null when it inherits the session's. */

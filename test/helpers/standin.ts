@@ -1,7 +1,6 @@
 import type { Pipeline, Step } from "../../compiler/pipeline.js";
-import { STEP_KINDS } from "../../runtime/workflow/kinds.js";
 import { preflightReport, submitterReport } from "../../runtime/proof/answers.js";
-import { PROMPT_CONTEXT_MARKER, finishRun, runStep, startRun, type DriverPipeline, type RunState, type WorkflowApi } from "../../runtime/workflow/index.js";
+import { PROMPT_CONTEXT_MARKER, finishRun, runStep, startRun, stepSlots, type DriverPipeline, type RunState, type WorkflowApi } from "../../runtime/workflow/index.js";
 
 /**
  * The machine-learning protected keys and their aliases: a test fixture (the
@@ -68,17 +67,9 @@ export async function runWorkflow(source: string, pipeline: Pipeline, options: {
   return { result, phases, logs, calls };
 }
 
-/**
- * The driver's slot of an agent, from the registry: the n-th agent of a role
- * fills the n-th slot of that role (a `many` slot takes them all).
- */
-export function slotOf(step: Pick<Step, "kind" | "agents">, role: string, index: number): string {
-  const table = STEP_KINDS as unknown as { [kind: string]: { slots: { slot: string; role: string; many: boolean }[] } };
-  const slots = Object.hasOwn(table, step.kind) ? table[step.kind].slots.filter((entry) => entry.role === role) : [];
-  if (slots.length === 0) return role;
-  if (slots[0].many) return slots[0].slot;
-  const position = step.agents.slice(0, index).filter((agent) => agent.role === role).length;
-  return position < slots.length ? slots[position].slot : role;
+/** The driver's slot of the `index`-th agent of a step (the runtime's `stepSlots`). */
+export function slotOf(step: Pick<Step, "kind" | "agents">, _role: string, index: number): string {
+  return stepSlots(step as never)[index];
 }
 
 /** A canned answer for every agent that lets the ml-research pipeline reach its happy end. */

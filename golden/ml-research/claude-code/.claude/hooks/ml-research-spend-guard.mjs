@@ -1492,24 +1492,30 @@ function hookHeredocStart(lex, start, strip) {
     lex.cur.redirects.push({ op: "<<", target: null });
     return j + match[0].length;
 }
+/** The lines of a here-document body from `position` up to its delimiter line, and where the text goes on. */
+function hookHeredocBody(text, start, heredoc) {
+    const lines = [];
+    let position = start;
+    for (;;) {
+        if (position >= text.length)
+            throw new Error("unterminated here-document");
+        const end = text.indexOf("\n", position);
+        const line = text.slice(position, end < 0 ? text.length : end);
+        position = end < 0 ? text.length : end + 1;
+        if ((heredoc.strip ? line.replace(/^\t+/, "") : line) === heredoc.delimiter)
+            return { lines, position };
+        lines.push(line);
+    }
+}
 /** A newline ends the command; pending here-document bodies follow it. */
 function hookNewline(lex, i) {
     const text = lex.text;
     let position = i + 1;
     for (const heredoc of lex.heredocs) {
-        const lines = [];
-        for (;;) {
-            if (position >= text.length)
-                throw new Error("unterminated here-document");
-            const end = text.indexOf("\n", position);
-            const line = text.slice(position, end < 0 ? text.length : end);
-            position = end < 0 ? text.length : end + 1;
-            if ((heredoc.strip ? line.replace(/^\t+/, "") : line) === heredoc.delimiter)
-                break;
-            lines.push(line);
-        }
+        const body = hookHeredocBody(text, position, heredoc);
+        position = body.position;
         if (!heredoc.quoted)
-            hookExpansions(lex, lines.join("\n"));
+            hookExpansions(lex, body.lines.join("\n"));
     }
     lex.heredocs = [];
     hookEndCommand(lex, "inherit");
@@ -1574,17 +1580,8 @@ function hookClose(text, start) {
         }
         else if (c === "\n" && pending.length > 0) {
             let position = i + 1;
-            for (const heredoc of pending) {
-                for (;;) {
-                    if (position >= text.length)
-                        throw new Error("unterminated here-document");
-                    const end = text.indexOf("\n", position);
-                    const line = text.slice(position, end < 0 ? text.length : end);
-                    position = end < 0 ? text.length : end + 1;
-                    if ((heredoc.strip ? line.replace(/^\t+/, "") : line) === heredoc.delimiter)
-                        break;
-                }
-            }
+            for (const heredoc of pending)
+                position = hookHeredocBody(text, position, heredoc).position;
             pending.length = 0;
             i = position - 1;
         }

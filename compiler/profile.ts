@@ -104,7 +104,7 @@ export interface SkillInfo {
 export interface JobCommands {
   submit: string[];
   scheduled: string[];
-  /** The flag that names the hardware tier (`--flavor`), and the tier a job without it gets. */
+  /** The flag that names the hardware tier of a job, and the tier a job without it gets. */
   hardwareFlag: string;
   timeoutFlag: string;
   defaultHardware: string;

@@ -1,28 +1,49 @@
-// Bundles the CLI into dist/bin/specc.mjs with rolldown. An ESM package tree of ~300 small modules
-// costs more to resolve and load than to run; one minified file makes `specc check` start within
-// a few percent of a bare remark parse (see bench/). Lazy imports stay lazy as separate chunks.
+// Bundles the CLI with rolldown into one CommonJS file, dist/bin/specc.cjs, started by a small ESM
+// loader, dist/bin/specc.mjs (scripts/cli-loader.mjs), that hands V8 a code cache written here.
+// An ESM package tree of ~300 small modules costs more to resolve and load than to run, and
+// compiling one 600 KB file costs more than reading its cache (see bench/). Heavy, rarely used
+// dependencies (acorn for the tests' full check) stay outside the bundle, loaded with require.
 import { rolldown } from "rolldown";
-import { chmodSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeShakeGraphs } from "./shake-graph.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = `${root}dist/bin`;
 // The inlined runtime's declaration graph, precomputed so compile need not parse it.
 await writeShakeGraphs(root);
+// Files an earlier build wrote and this one does not would linger and ship in the package.
+rmSync(bin, { recursive: true, force: true });
 const bundle = await rolldown({
   input: { specc: `${root}dist/compiler/bin.js` },
   platform: "node",
   logLevel: "warn",
 });
-await bundle.write({
-  dir: `${root}dist/bin`,
-  format: "esm",
-  entryFileNames: "[name].mjs",
-  chunkFileNames: "[name].mjs",
-  minify: true,
-  banner: "#!/usr/bin/env node",
-});
+await bundle.write({ dir: bin, format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, minify: true });
 await bundle.close();
+copyFileSync(`${root}scripts/cli-loader.mjs`, `${bin}/specc.mjs`);
 // The package's bin: npm links it before `prepare` has built it, so it must be made executable here
 // (`npx specc` on a fresh clone runs it directly).
-chmodSync(`${root}dist/bin/specc.mjs`, 0o755);
+chmodSync(`${bin}/specc.mjs`, 0o755);
+writeCodeCache();
+
+/**
+ * Run the CLI on a bundled spec (check, then compile) with SPECC_WRITE_CODE_CACHE=1, so the cache
+ * holds the functions a real run compiles. Without a cache the CLI still works, only slower.
+ */
+function writeCodeCache() {
+  const scratch = mkdtempSync(join(tmpdir(), "specc-cache-"));
+  try {
+    const run = spawnSync(process.execPath, [`${bin}/specc.mjs`, "compile", "specs/ml-research.md", "--target", "claude-code", "--out", scratch], {
+      cwd: root,
+      env: { ...process.env, SPECC_WRITE_CODE_CACHE: "1" },
+      encoding: "utf8",
+    });
+    if (run.status !== 0) console.warn(`bundle: no code cache (the warm-up compile exited ${run.status}): ${run.stderr.trim()}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import Module from "node:module";
 import { tmpdir } from "node:os";
+import { Script } from "node:vm";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { bundledSpecs, ROOT } from "./helpers/paths.js";
@@ -170,3 +172,19 @@ describe("specc ir, --help, --version", () => {
 });
 
 mkdirSync(scratch, { recursive: true });
+
+describe("the executable", () => {
+  test("the build's V8 code cache is accepted by this Node, and a broken cache only slows the start", () => {
+    const file = join(ROOT, "dist/bin/specc.cjs");
+    const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData: readFileSync(`${file}.cache`) });
+    expect(script.cachedDataRejected).toBe(false);
+    // A cache from another build (here: garbage) is rejected by V8 and the source compiled as usual.
+    const copy = join(scratch, "bin");
+    mkdirSync(copy, { recursive: true });
+    for (const name of ["specc.mjs", "specc.cjs"]) writeFileSync(join(copy, name), readFileSync(join(ROOT, "dist/bin", name)));
+    writeFileSync(join(copy, "specc.cjs.cache"), Buffer.alloc(4096, 7));
+    const result = spawnSync(process.execPath, [join(copy, "specc.mjs"), "check", join(ROOT, "specs/ml-research.md")], { cwd: ROOT, encoding: "utf8" });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain("no problems");
+  });
+});

@@ -1,4 +1,6 @@
 import type { Node } from "acorn";
+import { createRequire } from "node:module";
+import { Script } from "node:vm";
 import { forbiddenConstructs } from "../../compiler/inline-runtime.js";
 
 /** A problem found in generated output by the target's own rules. */
@@ -20,8 +22,10 @@ const PURE_LITERAL = new Set(["ObjectExpression", "ArrayExpression", "Literal", 
  * `meta.phases` titles equal to the `phase()` calls, in order.
  */
 export async function validateWorkflow(path: string, source: string): Promise<OutputProblem[]> {
-  const { parse } = await import("acorn");
-  const { full } = await import("acorn-walk");
+  // Loaded on use (tests), through require: the CLI bundle has no dynamic import (scripts/bundle.mjs).
+  const load = createRequire(import.meta.url);
+  const { parse } = load("acorn") as typeof import("acorn");
+  const { full } = load("acorn-walk") as typeof import("acorn-walk");
   const problems: OutputProblem[] = [];
   const report = (node: Node | null, message: string): void => {
     problems.push({ path, line: node ? lineOf(source, node.start) : null, message });
@@ -133,7 +137,6 @@ function lineOf(source: string, offset: number): number {
  * cheap enough for every compile.
  */
 export async function quickCheckWorkflow(path: string, source: string): Promise<OutputProblem[]> {
-  const { Script } = await import("node:vm");
   const problems: OutputProblem[] = [];
   if (!source.startsWith("export const meta = {")) problems.push({ path, line: 1, message: "Unexpected first statement, expected `export const meta = { … }`" });
   const wrapped = `(async function (agent, parallel, pipeline, phase, log, args, budget, workflow) {\n${source.replace(/^export const meta = /m, "const meta = ")}\n})`;

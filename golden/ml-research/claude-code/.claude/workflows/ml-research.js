@@ -1532,8 +1532,23 @@ function checkIterationBudget(counts, params = {}) {
 // supplied by the pipeline, so the guard itself knows no domain vocabulary.
 /** A name as snake case: `--max-items`, `maxItems` and `config.max_items` are all `max_items`. */
 function scopeSnake(name) {
+    // Most names scanned are plain words of text (every word of an agent's output is looked up):
+    // those are their own snake case, and skipping the regular expressions keeps scans cheap.
+    if (scopePlainSnake(name))
+        return name;
     const leaf = String(name).trim().replace(/^-+/, "").split(".").pop() ?? "";
     return leaf.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[-\s]+/g, "_");
+}
+/** Whether a name is already snake case (`[a-z0-9_]+`). */
+function scopePlainSnake(name) {
+    if (typeof name !== "string" || name.length === 0)
+        return false;
+    for (let index = 0; index < name.length; index++) {
+        const code = name.charCodeAt(index);
+        if (!((code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 95))
+            return false;
+    }
+    return true;
 }
 /**
  * Map a config key or CLI flag (`--max-items`, `maxItems`,

@@ -156,7 +156,7 @@ describe("the emitted hook, run as a process", () => {
     const text = readFileSync(hook, "utf8");
     expect(text).toContain(`const HOOK_CONFIG = ${JSON.stringify(JSON.parse(text.match(/const HOOK_CONFIG = (.*);\n/)![1]))};`);
     expect(text).toMatch(/\/\/ runtime\/hook\/decide\.ts\n/);
-    expect(text).toMatch(/\nhookMain\(HOOK_CONFIG\);\n$/);
+    expect(text).toMatch(/\nhookMain\(HOOK_CONFIG, \{ now: \(\) => Date\.now\(\), parse: \(text\) => Date\.parse\(text\) \}\);\n$/);
     expect(text).not.toContain("GUARD_PROGRAM");
     expect(hookPath("ml-test")).toBe(".claude/hooks/ml-test-spend-guard.mjs");
   });
@@ -234,7 +234,9 @@ describe("the emitted hook, run as a process", () => {
   it("reserves jobs per run, and the over-cap message gives the cap, the estimate and how to raise the cap, nothing else", () => {
     reset();
     expect(run("hf jobs run --flavor a10g-large --timeout 2h pytorch/pytorch python train.py", { session: "run-a" })).toEqual({ code: 0, stderr: "" });
-    expect(ledger()).toEqual({ version: 2, runs: { "session-run-a": { reserved: { "job-1": 3 }, settled: {} } } });
+    expect(ledger()).toMatchObject({ version: 3, runs: { "session-run-a": { reserved: { "job-1": 3 }, settled: {}, how: {} } } });
+    // What the guard priced, for settling against the provider's record later; no job id yet.
+    expect(ledger().runs["session-run-a"].jobs["job-1"]).toMatchObject({ flavor: "a10g-large", priceUsdPerHour: 1.5, job: null });
     const over = run("hf jobs uv run --flavor a100-large --timeout 4h train.py", { session: "run-a" });
     expect(over.code).toBe(2);
     expect(over.stderr).toMatch(/could cost \$10\.00 \(\$2\.50\/h\) but \$3\.00 of this run's \$10\.00 cap is already committed/);
@@ -262,7 +264,7 @@ describe("the emitted hook, run as a process", () => {
     mkdirSync(join(dir, ".specc"), { recursive: true });
     writeFileSync(join(dir, ".specc", "spend.json"), JSON.stringify({ capUsd: 10, reserved: { "job-1": 7.2 }, settled: { "job-0": 2.6 } }));
     expect(run("hf jobs run --flavor a100-large --timeout 3h img cmd").code).toBe(0);
-    expect(ledger().runs.legacy).toEqual({ reserved: { "job-1": 7.2 }, settled: { "job-0": 2.6 } });
+    expect(ledger().runs.legacy).toEqual({ reserved: { "job-1": 7.2 }, settled: { "job-0": 2.6 }, jobs: {}, how: {} });
   });
 
   it("fails closed on a broken or planted ledger", () => {
@@ -288,7 +290,7 @@ describe("the emitted hook, run as a process", () => {
       });
     const codes = await Promise.all([once(), once(), once()]);
     expect(codes.sort()).toEqual([0, 2, 2]);
-    expect(Object.values(ledger().runs)).toEqual([{ reserved: { "job-1": 5 }, settled: {} }]);
+    expect(Object.values(ledger().runs)).toMatchObject([{ reserved: { "job-1": 5 }, settled: {} }]);
   });
 });
 

@@ -287,7 +287,14 @@ describe("settings.json", () => {
     expect(settings.enabledPlugins).toEqual({ "hf-cli@huggingface-skills": true, "hugging-face-paper-pages@huggingface-skills": true });
     expect(settings.extraKnownMarketplaces).toEqual({ "huggingface-skills": { source: { source: "github", repo: "huggingface/skills" } } });
     const guard = { type: "command", command: 'node "${CLAUDE_PROJECT_DIR}/.claude/hooks/ml-test-spend-guard.mjs" || exit 2', timeout: 30 };
-    expect(settings.hooks).toEqual({ PreToolUse: [{ matcher: "Bash", hooks: [guard] }, { matcher: "Edit|Write|MultiEdit|NotebookEdit", hooks: [guard] }] });
+    // Before a call it fails closed; after a call and at a stop it must never block (no `|| exit 2`).
+    const settle = { ...guard, command: 'node "${CLAUDE_PROJECT_DIR}/.claude/hooks/ml-test-spend-guard.mjs"' };
+    expect(settings.hooks).toEqual({
+      PreToolUse: [{ matcher: "Bash", hooks: [guard] }, { matcher: "Edit|Write|MultiEdit|NotebookEdit", hooks: [guard] }],
+      PostToolUse: [{ matcher: "Bash", hooks: [settle] }],
+      SessionEnd: [{ hooks: [settle] }],
+      Stop: [{ hooks: [settle] }],
+    });
     expect(settings.permissions.deny).toEqual(expect.arrayContaining(["Edit(./.claude/settings.local.json)", "Write(./.claude/settings.local.json)"]));
   });
 });
@@ -372,7 +379,7 @@ describe("spend guard hook", () => {
     reset();
     const first = run("hf jobs run --flavor a10g-large --timeout 2h pytorch/pytorch python train.py");
     expect(first).toEqual({ code: 0, stderr: "" });
-    expect(ledger()).toEqual({ reserved: { "job-1": 3 }, settled: {} });
+    expect(ledger()).toMatchObject({ reserved: { "job-1": 3 }, settled: {} });
     const second = run("hf jobs uv run --flavor a100-large --timeout 4h train.py");
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/could cost \$10\.00 .*\$3\.00 of this run's \$10\.00 cap is already committed/);

@@ -9,3 +9,4 @@ export * from "./ledger.js";
 export * from "./sizing.js";
 export * from "./oom.js";
 export * from "./failures.js";
+export * from "./job-cost.js";

@@ -11,6 +11,7 @@ import { approvalClass } from "../core/approval.js";
 import { estimateJobCost, HARDWARE_PRICES_USD_PER_HOUR } from "../core/ledger.js";
 import { parseDuration } from "../core/sizing.js";
 import { hookParseShell, type HookCommand, type HookWord } from "./shell.js";
+import type { HookProviderConfig } from "./verify.js";
 
 /** What the guard knows, from the pipeline and the profile: one JSON literal in the emitted hook. */
 export interface HookConfig {
@@ -48,6 +49,8 @@ export interface HookConfig {
    */
   workflowAgents?: string[];
   billableAgents?: string[];
+  /** How to read a job's cost from the provider's own record; without it reservations stay worst case. */
+  provider?: HookProviderConfig;
 }
 
 /** The PreToolUse input on stdin, as Claude Code sends it (only the fields the guard reads). */
@@ -59,6 +62,10 @@ export interface HookInput {
   hook_event_name?: unknown;
   /** Set by Claude Code when the call comes from a subagent (a workflow agent included). */
   agent_type?: unknown;
+  /** The call's id, the same in its PreToolUse and PostToolUse input. */
+  tool_use_id?: unknown;
+  /** PostToolUse: what the tool returned (Bash: stdout and stderr). */
+  tool_response?: unknown;
 }
 
 export type HookFileRead = { text: string } | { missing: true } | { unreadable: string };
@@ -317,6 +324,25 @@ function hookCheckJob(words: HookWord[], scan: HookScan): void {
   }
   const args = words.slice(hookWordsOf(exact[0].prefix).length);
   if (approvalClass({ kind: "job" }) !== "auto") scan.jobs.push(hookPriceJob(args, config));
+}
+
+/**
+ * The namespace of a command that is exactly one job submission and nothing else (no pipes, lists,
+ * substitutions or redirections), or null when the command is anything more. Only such a call's
+ * output is trusted to name the job it started.
+ */
+export function hookSubmitArgument(command: string, config: HookConfig, namespaceFlag: string): { namespace: string | null } | null {
+  try {
+    const commands = hookParseShell(command);
+    if (commands.length !== 1 || commands[0].redirects.length > 0 || commands[0].stdin !== "inherit" || commands[0].words.some((word) => word.dynamic || word.glob)) return null;
+    const words = commands[0].words;
+    const prefix = config.submit.find((candidate) => hookPrefixState(words, candidate, config) === "exact");
+    if (prefix === undefined) return null;
+    const namespace = hookOne(words.slice(hookWordsOf(prefix).length), namespaceFlag);
+    return { namespace: namespace !== null && /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/.test(namespace) ? namespace : null };
+  } catch {
+    return null;
+  }
 }
 
 /** A single flag value (--flag value or --flag=value) before a bare "--"; null when absent. */

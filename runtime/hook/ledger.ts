@@ -8,15 +8,30 @@
 import { createLedger, ledgerCommitted, reserve, type Ledger } from "../core/ledger.js";
 import type { HookJob } from "./decide.js";
 
-/** One run's reservations and settled costs (USD), keyed by job. */
+/** What the guard knows of a reserved job: what it priced, and the provider's id once the submit printed it. */
+export interface HookJobEntry {
+  flavor: string;
+  priceUsdPerHour: number;
+  /** When the guard reserved it (ms since the epoch): the provider's record must not be older. */
+  reservedAt: number;
+  /** The tool call that submitted it. */
+  call: string | null;
+  /** The provider's job, read from that call's own output; null until then. */
+  job: { namespace: string | null; id: string } | null;
+}
+
+/** One run's reservations and settled costs (USD), keyed by job, and what it knows of each job. */
 export interface HookRunLedger {
   reserved: { [key: string]: number };
   settled: { [key: string]: number };
+  jobs: { [key: string]: HookJobEntry };
+  /** How each settled job was settled: `verified` (the provider's record) or `reserved` (worst case). */
+  how: { [key: string]: "verified" | "reserved" };
 }
 
 /** The ledger file: every run's ledger, by run id. */
 export interface HookLedgerFile {
-  version: 2;
+  version: 3;
   runs: { [runId: string]: HookRunLedger };
 }
 
@@ -49,7 +64,7 @@ function hookCostRecord(value: unknown): { [key: string]: number } | null {
 /** Read the ledger file's text (null: no file yet). Throws on anything malformed. */
 export function hookParseLedger(text: string | null): HookLedgerFile {
   const runs: { [runId: string]: HookRunLedger } = Object.create(null);
-  if (text === null) return { version: 2, runs };
+  if (text === null) return { version: 3, runs };
   const data: unknown = JSON.parse(text);
   if (data === null || typeof data !== "object" || Array.isArray(data)) throw new Error("the spend ledger is not a JSON object");
   const object = data as { [key: string]: unknown };
@@ -58,25 +73,57 @@ export function hookParseLedger(text: string | null): HookLedgerFile {
     const reserved = hookCostRecord(object.reserved);
     const settled = hookCostRecord(object.settled);
     if (reserved === null || settled === null) throw new Error("the spend ledger is malformed");
-    runs.legacy = { reserved, settled };
-    return { version: 2, runs };
+    runs.legacy = { reserved, settled, jobs: Object.create(null), how: Object.create(null) };
+    return { version: 3, runs };
   }
-  if (object.version !== 2 || object.runs === null || typeof object.runs !== "object" || Array.isArray(object.runs)) throw new Error("the spend ledger is malformed");
+  if ((object.version !== 2 && object.version !== 3) || object.runs === null || typeof object.runs !== "object" || Array.isArray(object.runs)) throw new Error("the spend ledger is malformed");
   for (const [runId, run] of Object.entries(object.runs as { [key: string]: unknown })) {
     if (!HOOK_ID_PATTERN.test(runId) || run === null || typeof run !== "object") throw new Error("the spend ledger is malformed");
-    const reserved = hookCostRecord((run as { reserved?: unknown }).reserved);
-    const settled = hookCostRecord((run as { settled?: unknown }).settled);
-    if (reserved === null || settled === null) throw new Error("the spend ledger is malformed");
-    runs[runId] = { reserved, settled };
+    const fields = run as { [key: string]: unknown };
+    const reserved = hookCostRecord(fields.reserved);
+    const settled = hookCostRecord(fields.settled);
+    const jobs = hookJobRecord(fields.jobs ?? {});
+    const how = hookHowRecord(fields.how ?? {});
+    if (reserved === null || settled === null || jobs === null || how === null) throw new Error("the spend ledger is malformed");
+    runs[runId] = { reserved, settled, jobs, how };
   }
-  return { version: 2, runs };
+  return { version: 3, runs };
+}
+
+function hookJobRecord(value: unknown): { [key: string]: HookJobEntry } | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  const record: { [key: string]: HookJobEntry } = Object.create(null);
+  for (const [key, entry] of Object.entries(value)) {
+    if (!HOOK_ID_PATTERN.test(key) || entry === null || typeof entry !== "object") return null;
+    const { flavor, priceUsdPerHour, reservedAt, call, job } = entry as { [name: string]: unknown };
+    if (typeof flavor !== "string" || typeof priceUsdPerHour !== "number" || !Number.isFinite(priceUsdPerHour) || typeof reservedAt !== "number" || !Number.isFinite(reservedAt)) return null;
+    if (call !== null && (typeof call !== "string" || !HOOK_ID_PATTERN.test(call))) return null;
+    let provider: HookJobEntry["job"] = null;
+    if (job !== null && job !== undefined) {
+      const { namespace, id } = job as { [name: string]: unknown };
+      if (typeof id !== "string" || !HOOK_ID_PATTERN.test(id) || (namespace !== null && (typeof namespace !== "string" || !HOOK_ID_PATTERN.test(namespace)))) return null;
+      provider = { namespace: namespace as string | null, id };
+    }
+    record[key] = { flavor, priceUsdPerHour, reservedAt, call: call as string | null, job: provider };
+  }
+  return record;
+}
+
+function hookHowRecord(value: unknown): { [key: string]: "verified" | "reserved" } | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  const record: { [key: string]: "verified" | "reserved" } = Object.create(null);
+  for (const [key, how] of Object.entries(value)) {
+    if (!HOOK_ID_PATTERN.test(key) || (how !== "verified" && how !== "reserved")) return null;
+    record[key] = how;
+  }
+  return record;
 }
 
 /** The ledger file as text: sorted runs, one final newline. */
 export function hookFormatLedger(file: HookLedgerFile): string {
   const runs: { [runId: string]: HookRunLedger } = {};
   for (const runId of Object.keys(file.runs).sort()) runs[runId] = file.runs[runId];
-  return JSON.stringify({ version: 2, runs }, null, 2) + "\n";
+  return JSON.stringify({ version: 3, runs }, null, 2) + "\n";
 }
 
 function hookMoney(usd: number): string {
@@ -97,8 +144,9 @@ export function hookReserveJobs(
   jobs: HookJob[],
   capUsd: number,
   capHelp: string,
+  at: { now: number; call: string | null } = { now: 0, call: null },
 ): { ok: true; file: HookLedgerFile; keys: string[] } | { ok: false; reason: string } {
-  const run = Object.hasOwn(file.runs, runId) ? file.runs[runId] : { reserved: {}, settled: {} };
+  const run = hookRunOf(file, runId);
   let ledger: Ledger = { ...createLedger(capUsd), reserved: { ...run.reserved }, settled: { ...run.settled } };
   const keys: string[] = [];
   for (const job of jobs) {
@@ -117,8 +165,23 @@ export function hookReserveJobs(
     ledger = result.ledger;
     keys.push(key);
   }
+  const entries: { [key: string]: HookJobEntry } = Object.create(null);
+  for (const [key, entry] of Object.entries(run.jobs)) entries[key] = entry;
+  jobs.forEach((job, index) => {
+    entries[keys[index]] = { flavor: job.flavor, priceUsdPerHour: job.priceUsdPerHour, reservedAt: at.now, call: at.call, job: null };
+  });
+  return { ok: true, file: hookWithRun(file, runId, { reserved: ledger.reserved, settled: ledger.settled, jobs: entries, how: run.how }), keys };
+}
+
+/** A run's ledger (empty when the run has none yet). */
+export function hookRunOf(file: HookLedgerFile, runId: string): HookRunLedger {
+  return Object.hasOwn(file.runs, runId) ? file.runs[runId] : { reserved: Object.create(null), settled: Object.create(null), jobs: Object.create(null), how: Object.create(null) };
+}
+
+/** The file with one run's ledger replaced. */
+export function hookWithRun(file: HookLedgerFile, runId: string, run: HookRunLedger): HookLedgerFile {
   const runs: { [runId: string]: HookRunLedger } = Object.create(null);
   for (const [id, other] of Object.entries(file.runs)) runs[id] = other;
-  runs[runId] = { reserved: ledger.reserved, settled: ledger.settled };
-  return { ok: true, file: { version: 2, runs }, keys };
+  runs[runId] = run;
+  return { version: 3, runs };
 }

@@ -4,8 +4,9 @@
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import process from "node:process";
-import { hookDecide, type HookConfig, type HookFileRead, type HookInput } from "./decide.js";
-import { hookFormatLedger, hookParseLedger, hookProjectTotal, hookReserveJobs, hookRunId } from "./ledger.js";
+import { hookDecide, hookSubmitArgument, type HookConfig, type HookFileRead, type HookInput } from "./decide.js";
+import { hookFormatLedger, hookParseLedger, hookProjectTotal, hookReserveJobs, hookRunId, type HookLedgerFile } from "./ledger.js";
+import { hookApplySettlements, hookAttachJobs, hookJobRefs, hookVerifyJobs, type HookProviderAccess, type HookProviderConfig, type HookSettlement } from "./verify.js";
 
 /** The most stdin the hook reads (bytes); more blocks. */
 export const HOOK_STDIN_LIMIT = 4 * 1024 * 1024;
@@ -121,15 +122,37 @@ function hookCap(config: HookConfig): number {
   return cap;
 }
 
-/** Decide one hook call from its stdin text; returns the exit code and the reason for a block. */
-export function hookRun(text: string, config: HookConfig): { code: 0 | 2; message: string } {
+/** What a hook call needs from outside: the provider (null: none configured or no credentials) and the clock. */
+export interface HookDeps {
+  provider: HookProviderAccess | null;
+  now: number;
+}
+
+/** The events the guard answers; a call without a name is a PreToolUse call. */
+type HookEvent = "PreToolUse" | "PostToolUse" | "Stop" | "SubagentStop" | "SessionEnd";
+
+/**
+ * Handle one hook call from its stdin text; returns the exit code and a message. PreToolUse blocks
+ * with 2; the other events never block (a guard that kept Claude Code from stopping would be worse
+ * than none) and only settle the ledger.
+ */
+export async function hookRun(text: string, config: HookConfig, deps: HookDeps): Promise<{ code: 0 | 1 | 2; message: string }> {
   let input: HookInput;
   try {
     input = JSON.parse(text) as HookInput;
   } catch {
     return { code: 2, message: "failed closed: the hook input is not JSON" };
   }
+  const event = (typeof input?.hook_event_name === "string" ? input.hook_event_name : "PreToolUse") as HookEvent;
   const projectDir = posix.resolve(process.env.CLAUDE_PROJECT_DIR || (typeof input?.cwd === "string" ? input.cwd : process.cwd()));
+  const ledgerFile = posix.resolve(projectDir, config.ledgerPath);
+  if (event !== "PreToolUse") {
+    try {
+      return await hookAfter(event, input, config, deps, { projectDir, ledgerFile });
+    } catch (error) {
+      return { code: 1, message: `could not settle the ledger: ${String((error as { message?: unknown })?.message ?? error)}` };
+    }
+  }
   const cwd = typeof input?.cwd === "string" && input.cwd.startsWith("/") ? posix.resolve(input.cwd) : projectDir;
   const decision = hookDecide(input, config, { projectDir, cwd, home: process.env.HOME || null, readFile: hookReadScript });
   if (decision.action === "block") return { code: 2, message: `blocked: ${decision.reason}` };
@@ -138,43 +161,157 @@ export function hookRun(text: string, config: HookConfig): { code: 0 | 2; messag
   if (!run.ok) return { code: 2, message: `blocked: ${run.reason}` };
   const cap = hookCap(config);
   const capHelp = `The cap is the one compiled into this guard, or ${config.capEnv} in the environment that starts Claude Code; only a human raises it.`;
-  const ledgerFile = posix.resolve(projectDir, config.ledgerPath);
-  return hookLocked(ledgerFile, () => {
-    const file = hookParseLedger(hookReadLedgerText(ledgerFile));
-    const result = hookReserveJobs(file, run.runId, decision.jobs, cap, capHelp);
-    if (!result.ok) {
-      const total = hookProjectTotal(file);
-      return { code: 2 as const, message: `blocked: ${result.reason} (run ${run.runId}; all runs of this project have committed $${total.toFixed(2)})` };
-    }
-    const temporary = `${ledgerFile}.${process.pid}.tmp`;
-    writeFileSync(temporary, hookFormatLedger(result.file));
-    renameSync(temporary, ledgerFile);
-    return { code: 0 as const, message: "" };
+  const call = typeof input.tool_use_id === "string" && /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(input.tool_use_id) ? input.tool_use_id : null;
+  const attempt = (): { code: 0 | 2; message: string } =>
+    hookLocked(ledgerFile, () => {
+      const file = hookParseLedger(hookReadLedgerText(ledgerFile));
+      const result = hookReserveJobs(file, run.runId, decision.jobs, cap, capHelp, { now: deps.now, call });
+      if (!result.ok) {
+        const total = hookProjectTotal(file);
+        return { code: 2 as const, message: `blocked: ${result.reason} (run ${run.runId}; all runs of this project have committed $${total.toFixed(2)})` };
+      }
+      hookWriteLedger(ledgerFile, result.file);
+      return { code: 0 as const, message: "" };
+    });
+  const first = attempt();
+  if (first.code === 0 || deps.provider === null) return first;
+  // Over the cap on reservations: settle the finished jobs at what the provider says they cost, then try once more.
+  const settled = await hookSettle(ledgerFile, run.runId, deps.provider);
+  return settled > 0 ? attempt() : first;
+}
+
+/** PostToolUse: attach the job a submit printed to its reservation. Stop and SessionEnd: settle the run. */
+async function hookAfter(event: HookEvent, input: HookInput, config: HookConfig, deps: HookDeps, where: { projectDir: string; ledgerFile: string }): Promise<{ code: 0 | 1 | 2; message: string }> {
+  const run = hookRunId(process.env[config.runEnv], input.session_id);
+  if (!run.ok || !config.provider) return { code: 0, message: "" };
+  if (event === "PostToolUse") {
+    const attached = hookAttachFromOutput(input, config, config.provider, where, run.runId);
+    return { code: 0, message: attached };
+  }
+  if (event !== "Stop" && event !== "SubagentStop" && event !== "SessionEnd") return { code: 0, message: "" };
+  if (deps.provider === null) return { code: 0, message: "" };
+  const settled = await hookSettle(where.ledgerFile, run.runId, deps.provider);
+  return { code: 0, message: settled > 0 ? `settled ${settled} job(s) of run ${run.runId} at the provider's recorded cost` : "" };
+}
+
+/** Read the submit call's own output for the job it started; attach it to the call's reservations. */
+function hookAttachFromOutput(input: HookInput, config: HookConfig, provider: HookProviderConfig, where: { projectDir: string; ledgerFile: string }, runId: string): string {
+  const call = typeof input.tool_use_id === "string" ? input.tool_use_id : null;
+  const fields = input.tool_input !== null && typeof input.tool_input === "object" ? (input.tool_input as { [key: string]: unknown }) : null;
+  if (input.tool_name !== "Bash" || call === null || typeof fields?.command !== "string") return "";
+  // Only a call that is the job command and nothing else: anything around it could print a job id.
+  const submit = hookSubmitArgument(fields.command, config, provider.namespaceFlag);
+  if (submit === null) return "";
+  const refs = hookJobRefs(hookResponseText(input.tool_response), provider);
+  if (refs.length === 0) return "";
+  return hookLocked(where.ledgerFile, () => {
+    const file = hookParseLedger(hookReadLedgerText(where.ledgerFile));
+    const result = hookAttachJobs(file, runId, call, refs, submit.namespace);
+    if (result.attached > 0) hookWriteLedger(where.ledgerFile, result.file);
+    return "";
   });
 }
 
-/** The hook process: stdin in, exit code out; nothing escapes as an exit code other than 0 or 2. */
-export function hookMain(config: HookConfig): void {
+/** The text of a tool's response (Bash gives stdout and stderr). */
+function hookResponseText(response: unknown): string {
+  if (typeof response === "string") return response;
+  if (response === null || typeof response !== "object") return "";
+  const fields = response as { [key: string]: unknown };
+  return [fields.stdout, fields.stderr, fields.output].filter((part): part is string => typeof part === "string").join("\n");
+}
+
+/** Ask the provider about the run's jobs (outside the lock), then apply what it confirmed; returns how many settled. */
+async function hookSettle(ledgerFile: string, runId: string, provider: HookProviderAccess): Promise<number> {
+  const snapshot = hookLocked(ledgerFile, () => hookParseLedger(hookReadLedgerText(ledgerFile)));
+  const settlements: HookSettlement[] = await hookVerifyJobs(snapshot, runId, provider);
+  const confirmed = settlements.filter((settlement) => "usd" in settlement);
+  if (confirmed.length === 0) return 0;
+  hookLocked(ledgerFile, () => hookWriteLedger(ledgerFile, hookApplySettlements(hookParseLedger(hookReadLedgerText(ledgerFile)), runId, confirmed)));
+  return confirmed.length;
+}
+
+function hookWriteLedger(ledgerFile: string, file: HookLedgerFile): void {
+  const temporary = `${ledgerFile}.${process.pid}.tmp`;
+  writeFileSync(temporary, hookFormatLedger(file));
+  renameSync(temporary, ledgerFile);
+}
+
+/**
+ * The provider as the hook reaches it: the configured endpoint (or the environment's override),
+ * the user's token from the environment or its token file. Without a token nothing is asked and
+ * every reservation stands.
+ */
+export function hookProviderAccess(
+  provider: HookProviderConfig | undefined,
+  env: { [name: string]: string | undefined },
+  fetchFn: typeof fetch | undefined,
+  parseTime: (text: string) => number,
+): HookProviderAccess | null {
+  if (!provider || typeof fetchFn !== "function") return null;
+  let token = provider.tokenEnvs.map((name) => env[name]).find((value) => typeof value === "string" && value.trim() !== "")?.trim();
+  if (token === undefined && provider.tokenFile !== null && env.HOME) {
+    try {
+      token = readFileSync(posix.join(env.HOME, provider.tokenFile), "utf8").trim() || undefined;
+    } catch {
+      token = undefined;
+    }
+  }
+  if (token === undefined) return null;
+  const endpoint = (env[provider.endpointEnv] || provider.defaultEndpoint).replace(/\/+$/, "");
+  const get = async (path: string): Promise<unknown> => {
+    const response = await fetchFn(endpoint + path, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.json();
+  };
+  return {
+    parseTime,
+    record: (namespace, id) => get(provider.recordPath.replace("{namespace}", encodeURIComponent(namespace)).replace("{id}", encodeURIComponent(id))),
+    whoami: async () => {
+      const data = (await get(provider.whoamiPath)) as { name?: unknown } | null;
+      return typeof data?.name === "string" ? data.name : null;
+    },
+  };
+}
+
+/** Whether a failure to handle this input must block: everything but the events after a call or at a stop. */
+function hookBlocksOnFailure(text: string): boolean {
+  try {
+    const event = (JSON.parse(text) as { hook_event_name?: unknown })?.hook_event_name;
+    return !["PostToolUse", "Stop", "SubagentStop", "SessionEnd"].includes(event as string);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The hook process: stdin in, exit code out. The clock is passed in by the emitted script: the
+ * runtime is inlined into workflow scripts too, where reading the clock is forbidden.
+ */
+export function hookMain(config: HookConfig, clock: { now: () => number; parse: (text: string) => number }): void {
   process.exitCode = 2;
+  // A failure blocks a tool call (2); after the call, or at a stop, it must not block (1).
+  let failCode = 2;
   const fail = (error: unknown): void => {
     const message = String(error !== null && typeof error === "object" && "message" in error ? (error as { message: unknown }).message : error);
-    process.stderr.write(`specc spend guard: failed closed: ${message.replace(/\s+/g, " ")}\n`);
-    process.exitCode = 2;
+    process.stderr.write(`specc spend guard: ${failCode === 2 ? "failed closed" : "failed"}: ${message.replace(/\s+/g, " ")}\n`);
+    process.exitCode = failCode;
   };
   process.on("uncaughtException", (error) => {
     fail(error);
-    process.exit(2);
+    process.exit(failCode);
   });
   hookReadAll(process.stdin, HOOK_STDIN_LIMIT, HOOK_STDIN_WAIT_MS).then(
     (text) => {
-      try {
-        const result = hookRun(text, config);
-        if (result.code !== 0) process.stderr.write(`specc spend guard: ${result.message.replace(/\s+/g, " ")}\n`);
-        process.exitCode = result.code;
-      } catch (error) {
-        fail(error);
-      }
       process.stdin.destroy();
+      failCode = hookBlocksOnFailure(text) ? 2 : 1;
+      const deps: HookDeps = { provider: hookProviderAccess(config.provider, process.env, globalThis.fetch, clock.parse), now: clock.now() };
+      hookRun(text, config, deps).then(
+        (result) => {
+          if (result.message !== "") process.stderr.write(`specc spend guard: ${result.message.replace(/\s+/g, " ")}\n`);
+          process.exitCode = result.code;
+        },
+        fail,
+      );
     },
     (error) => {
       fail(error);

@@ -39,7 +39,7 @@ const HOOK_IMPORTS = [
  * routes and library calls that submit billable work, credential flags and literals. Keyed by the
  * tool's command name (the first word of the profile's submit commands).
  */
-const JOB_TOOL_ROUTES: { [tool: string]: Pick<HookConfig, "cliAliases" | "tokenFlags" | "envFlags" | "httpRoutes" | "sdkCalls" | "secretPatterns"> } = {
+const JOB_TOOL_ROUTES: { [tool: string]: Pick<HookConfig, "cliAliases" | "tokenFlags" | "envFlags" | "httpRoutes" | "sdkCalls" | "secretPatterns" | "provider"> } = {
   hf: {
     cliAliases: ["huggingface-cli"],
     tokenFlags: ["--token"],
@@ -47,6 +47,20 @@ const JOB_TOOL_ROUTES: { [tool: string]: Pick<HookConfig, "cliAliases" | "tokenF
     httpRoutes: ["/api/(scheduled-)?jobs\\b", "(huggingface\\.co|hf\\.co)/api/[^\\s'\"]*(jobs|scheduled)"],
     sdkCalls: ["run_job", "run_uv_job", "create_scheduled_job", "create_scheduled_uv_job", "resume_scheduled_job", "runJob", "createScheduledJob"],
     secretPatterns: ["hf_[A-Za-z0-9]{20,}"],
+    // The job's record (ml-intern-and-hf-skills §3.2: GET /api/jobs/{namespace}/{job_id}; billed per
+    // minute while running), the endpoint override and token locations huggingface_hub reads, and
+    // the job URL the CLI prints (https://huggingface.co/jobs/{owner}/{id}; ids are 24 hex digits).
+    provider: {
+      recordPath: "/api/jobs/{namespace}/{id}",
+      whoamiPath: "/api/whoami-v2",
+      endpointEnv: "HF_ENDPOINT",
+      defaultEndpoint: "https://huggingface.co",
+      tokenEnvs: ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"],
+      tokenFile: ".cache/huggingface/token",
+      jobUrlPattern: "https?://[A-Za-z0-9.-]+(?::\\d+)?/jobs/([A-Za-z0-9][A-Za-z0-9._-]{0,95})/([0-9a-f]{24})\\b",
+      jobIdPattern: "\\b([0-9a-f]{24})\\b",
+      namespaceFlag: "--namespace",
+    },
   },
 };
 
@@ -131,13 +145,15 @@ export function hookFile(ctx: EmitContext): OutputFile {
     "// PreToolUse guard for Bash and the file tools: blocks billable work it cannot price, scheduled jobs,",
     "// jobs over the run's cost cap, inline credentials and writes to the ledger, hooks and settings;",
     "// reserves each allowed job's worst-case cost in the run's ledger. Exit 2 blocks; stderr says why.",
+    "// After a submit (PostToolUse) it records the job the call started; at a stop it settles finished",
+    "// jobs at the cost the provider's own record gives, never lower on an agent's word.",
     ...HOOK_IMPORTS,
     "",
     `const HOOK_CONFIG = ${JSON.stringify(sortKeys(guardConfig(ctx)))};`,
     "",
     runtime,
     "",
-    "hookMain(HOOK_CONFIG);",
+    "hookMain(HOOK_CONFIG, { now: () => Date.now(), parse: (text) => Date.parse(text) });",
   ];
   return { path: hookPath(ctx.pipeline.name), content: `${lines.join("\n")}\n`, executable: true };
 }

@@ -10,7 +10,7 @@ import { hookPath, needsSpendHook } from "./hook.js";
 export const SETTINGS_PATH = ".claude/settings.json";
 export const SETTINGS_SCHEMA = "https://json.schemastore.org/claude-code-settings.json";
 
-/** Seconds Claude Code waits for the guard; it only reads stdin and one small file. */
+/** Seconds Claude Code waits for the guard: stdin, one small file, and at most four 5 s provider requests. */
 export const HOOK_TIMEOUT_SECONDS = 30;
 
 /** Files agents must not edit: secrets, specc's ledgers and manifests, the hooks and the settings. */
@@ -40,21 +40,43 @@ export function settingsObject(ctx: EmitContext): { [key: string]: unknown } {
     },
     extraKnownMarketplaces: marketplacesFor(ctx, plugins),
     enabledPlugins: Object.fromEntries(plugins.map((plugin) => [plugin, true])),
-    ...(needsSpendHook(ctx) ? { hooks: { PreToolUse: [hookGroup("Bash", ctx), hookGroup(FILE_TOOLS_MATCHER, ctx)] } } : {}),
+    ...(needsSpendHook(ctx) ? { hooks: spendHooks(ctx) } : {}),
   };
 }
 
-function hookGroup(matcher: string, ctx: EmitContext): { matcher: string; hooks: { type: string; command: string; timeout: number }[] } {
-  return { matcher, hooks: [{ type: "command", command: hookCommand(ctx.pipeline.name), timeout: HOOK_TIMEOUT_SECONDS }] };
+/**
+ * The guard's events: before every Bash call and file edit (blocks), after a Bash call (records the
+ * job a submit started), and at a stop and at the session's end (settles finished jobs at the
+ * provider's recorded cost; these never block).
+ */
+function spendHooks(ctx: EmitContext): { [event: string]: HookGroup[] } {
+  return {
+    PreToolUse: [hookGroup(ctx, { matcher: "Bash", failClosed: true }), hookGroup(ctx, { matcher: FILE_TOOLS_MATCHER, failClosed: true })],
+    PostToolUse: [hookGroup(ctx, { matcher: "Bash", failClosed: false })],
+    SessionEnd: [hookGroup(ctx, { failClosed: false })],
+    Stop: [hookGroup(ctx, { failClosed: false })],
+  };
+}
+
+interface HookGroup {
+  matcher?: string;
+  hooks: { type: string; command: string; timeout: number }[];
+}
+
+function hookGroup(ctx: EmitContext, options: { matcher?: string; failClosed: boolean }): HookGroup {
+  const command = hookCommand(ctx.pipeline.name, { failClosed: options.failClosed });
+  return { ...(options.matcher === undefined ? {} : { matcher: options.matcher }), hooks: [{ type: "command", command, timeout: HOOK_TIMEOUT_SECONDS }] };
 }
 
 /**
- * The hook's command line. Any failure to run the guard blocks: `|| exit 2` turns a missing `node`
- * (127), a missing file or a crash (1) into the blocking exit code. The name is checked kebab-case,
- * so nothing here needs more quoting than the project directory's.
+ * The hook's command line. Before a tool call any failure to run the guard blocks: `|| exit 2`
+ * turns a missing `node` (127), a missing file or a crash (1) into the blocking exit code. After a
+ * call and at a stop nothing may block (exit 2 on Stop would keep Claude Code from stopping), so
+ * those run without it. The name is checked kebab-case, so nothing here needs more quoting than the
+ * project directory's.
  */
-export function hookCommand(name: string): string {
-  return `node "\${CLAUDE_PROJECT_DIR}/${hookPath(name)}" || exit 2`;
+export function hookCommand(name: string, options: { failClosed: boolean } = { failClosed: true }): string {
+  return `node "\${CLAUDE_PROJECT_DIR}/${hookPath(name)}"${options.failClosed ? " || exit 2" : ""}`;
 }
 
 /** Skills any agent of the pipeline uses, sorted. */

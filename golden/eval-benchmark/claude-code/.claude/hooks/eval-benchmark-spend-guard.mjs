@@ -3,11 +3,13 @@
 // PreToolUse guard for Bash and the file tools: blocks billable work it cannot price, scheduled jobs,
 // jobs over the run's cost cap, inline credentials and writes to the ledger, hooks and settings;
 // reserves each allowed job's worst-case cost in the run's ledger. Exit 2 blocks; stderr says why.
+// After a submit (PostToolUse) it records the job the call started; at a stop it settles finished
+// jobs at the cost the provider's own record gives, never lower on an agent's word.
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { posix } from "node:path";
 import process from "node:process";
 
-const HOOK_CONFIG = {"billableAgents":["eval-benchmark-full-job"],"capEnv":"SPECC_COST_CAP_USD","cliAliases":["huggingface-cli"],"costCapUsd":5,"defaultFlavor":"cpu-basic","envFlags":["-e","--env"],"flavorFlag":"--flavor","httpRoutes":["/api/(scheduled-)?jobs\\b","(huggingface\\.co|hf\\.co)/api/[^\\s'\"]*(jobs|scheduled)"],"ledgerPath":".specc/spend.json","protectedPaths":[".specc",".claude/hooks",".claude/settings.json",".claude/settings.local.json",".git/hooks",".git/config"],"runEnv":"SPECC_RUN_ID","scheduled":["hf jobs scheduled"],"sdkCalls":["run_job","run_uv_job","create_scheduled_job","create_scheduled_uv_job","resume_scheduled_job","runJob","createScheduledJob"],"secretPatterns":["hf_[A-Za-z0-9]{20,}"],"submit":["hf jobs run","hf jobs uv run"],"timeoutFlag":"--timeout","tokenFlags":["--token"],"workflowAgents":["eval-benchmark-analysis-and-report","eval-benchmark-code-review","eval-benchmark-cpu-smoke-test","eval-benchmark-cpu-smoke-test-fixer","eval-benchmark-final-verification","eval-benchmark-full-job","eval-benchmark-full-job-fixer","eval-benchmark-full-job-monitor","eval-benchmark-implement","eval-benchmark-intake","eval-benchmark-job-readiness","eval-benchmark-resources-benchmark-and-leaderboard-lookup","eval-benchmark-resources-benchmark-data-inspection","eval-benchmark-resources-cost-estimation","eval-benchmark-resources-evaluation-harness","eval-benchmark-resources-model-inspection","eval-benchmark-resources-paper-reading"]};
+const HOOK_CONFIG = {"billableAgents":["eval-benchmark-full-job"],"capEnv":"SPECC_COST_CAP_USD","cliAliases":["huggingface-cli"],"costCapUsd":5,"defaultFlavor":"cpu-basic","envFlags":["-e","--env"],"flavorFlag":"--flavor","httpRoutes":["/api/(scheduled-)?jobs\\b","(huggingface\\.co|hf\\.co)/api/[^\\s'\"]*(jobs|scheduled)"],"ledgerPath":".specc/spend.json","protectedPaths":[".specc",".claude/hooks",".claude/settings.json",".claude/settings.local.json",".git/hooks",".git/config"],"provider":{"defaultEndpoint":"https://huggingface.co","endpointEnv":"HF_ENDPOINT","jobIdPattern":"\\b([0-9a-f]{24})\\b","jobUrlPattern":"https?://[A-Za-z0-9.-]+(?::\\d+)?/jobs/([A-Za-z0-9][A-Za-z0-9._-]{0,95})/([0-9a-f]{24})\\b","namespaceFlag":"--namespace","recordPath":"/api/jobs/{namespace}/{id}","tokenEnvs":["HF_TOKEN","HUGGING_FACE_HUB_TOKEN"],"tokenFile":".cache/huggingface/token","whoamiPath":"/api/whoami-v2"},"runEnv":"SPECC_RUN_ID","scheduled":["hf jobs scheduled"],"sdkCalls":["run_job","run_uv_job","create_scheduled_job","create_scheduled_uv_job","resume_scheduled_job","runJob","createScheduledJob"],"secretPatterns":["hf_[A-Za-z0-9]{20,}"],"submit":["hf jobs run","hf jobs uv run"],"timeoutFlag":"--timeout","tokenFlags":["--token"],"workflowAgents":["eval-benchmark-analysis-and-report","eval-benchmark-code-review","eval-benchmark-cpu-smoke-test","eval-benchmark-cpu-smoke-test-fixer","eval-benchmark-final-verification","eval-benchmark-full-job","eval-benchmark-full-job-fixer","eval-benchmark-full-job-monitor","eval-benchmark-implement","eval-benchmark-intake","eval-benchmark-job-readiness","eval-benchmark-resources-benchmark-and-leaderboard-lookup","eval-benchmark-resources-benchmark-data-inspection","eval-benchmark-resources-cost-estimation","eval-benchmark-resources-evaluation-harness","eval-benchmark-resources-model-inspection","eval-benchmark-resources-paper-reading"]};
 
 // runtime/core/approval.ts
 // Approval classes and the autonomous-mode decision. Reads are free, billable
@@ -34,6 +36,64 @@ function approvalClass(action) {
         default:
             return "always-human";
     }
+}
+// runtime/core/job-cost.ts
+// A job's cost from the provider's own record, never from what an agent says it cost: the billed
+// minutes (start to finish, rounded up, as the provider bills) times the hourly price of the
+// flavor the record says ran. Only a finished job has a cost; a running one is still its
+// reservation. The record is read by the guard itself (an HTTP call with the user's credentials),
+// so an agent cannot choose what comes back.
+/** Stages of a job that still bills or may start billing. */
+const JOB_STAGES_OPEN = ["RUNNING", "SCHEDULING", "STARTING", "QUEUED", "PENDING", "UPDATING", "PAUSED", "DELETING"];
+/**
+ * A record from the provider's JSON, or null when it is not one (wrong shape, bad dates). The core
+ * reads no clock or calendar: the caller passes the host's ISO date reader.
+ */
+function providerJobRecord(data, parseTime) {
+    if (data === null || typeof data !== "object" || Array.isArray(data))
+        return null;
+    const job = data;
+    const status = job.status !== null && typeof job.status === "object" ? job.status : null;
+    const stage = typeof status?.stage === "string" ? status.stage.toUpperCase() : null;
+    if (typeof job.id !== "string" || typeof job.flavor !== "string" || stage === null)
+        return null;
+    const createdAt = jobTime(job.createdAt, parseTime);
+    const startedAt = jobTime(job.startedAt, parseTime);
+    const finishedAt = jobTime(job.finishedAt, parseTime);
+    if (createdAt === undefined || startedAt === undefined || finishedAt === undefined)
+        return null;
+    return { id: job.id, stage, flavor: job.flavor, createdAt, startedAt, finishedAt };
+}
+/** Milliseconds of an ISO date, null when absent, undefined when present but unreadable. */
+function jobTime(value, parseTime) {
+    if (value === null || value === undefined)
+        return null;
+    if (typeof value !== "string")
+        return undefined;
+    const ms = parseTime(value);
+    return Number.isFinite(ms) ? ms : undefined;
+}
+/**
+ * The cost of a finished job: billed minutes (rounded up) × the flavor's hourly price / 60. A job
+ * still open, a finish without a start that is not a job that never ran, an unknown flavor, or
+ * times that run backwards give no cost (the reservation stands).
+ */
+function verifiedJobCost(record, prices = HARDWARE_PRICES_USD_PER_HOUR) {
+    if (JOB_STAGES_OPEN.includes(record.stage) || record.finishedAt === null)
+        return { ok: false, reason: `the job is ${record.stage.toLowerCase()}, not finished` };
+    if (!Object.hasOwn(prices, record.flavor))
+        return { ok: false, reason: `no price for the flavor \`${record.flavor}\`` };
+    const price = prices[record.flavor];
+    if (typeof price !== "number" || !Number.isFinite(price) || price < 0)
+        return { ok: false, reason: `no price for the flavor \`${record.flavor}\`` };
+    if (record.startedAt === null)
+        return { ok: true, usd: 0, minutes: 0 }; // it ended before it ever ran: nothing billed
+    const ms = record.finishedAt - record.startedAt;
+    if (ms < 0)
+        return { ok: false, reason: "the record finishes before it starts" };
+    const minutes = Math.ceil(ms / 60_000);
+    const usd = Math.round(((minutes * price) / 60) * 1e6) / 1e6;
+    return usd <= LEDGER_MAX_USD ? { ok: true, usd, minutes } : { ok: false, reason: "the cost is out of range" };
 }
 // runtime/core/ledger.ts
 // Spend ledger for cost-capped autonomous approval. Amounts are summed in
@@ -111,6 +171,10 @@ function ledgerCapMicros(ledger) {
 function ledgerRoomMicros(ledger) {
     return ledgerCapMicros(ledger) - ledgerSumMicros(ledger.settled) - ledgerSumMicros(ledger.reserved);
 }
+/** A record entry in USD, or 0 when the key is absent. */
+function ledgerEntry(record, key) {
+    return record !== null && typeof record === "object" && Object.hasOwn(record, key) ? ledgerEntryMicros(record[key]) / 1e6 : 0;
+}
 /** Create an empty ledger with a spend cap in USD (rounded to micro-dollars, at most `LEDGER_MAX_USD`; unusable → 0). */
 function createLedger(capUsd) {
     const cap = ledgerKnownCost(capUsd) ? ledgerMicros(capUsd) / 1e6 : 0;
@@ -151,6 +215,34 @@ function reserveBatch(ledger, items) {
         reserved[key] = micros / 1e6;
     }
     return { ok: true, ledger: { capUsd: ledger.capUsd, reserved, settled: settledBefore } };
+}
+/**
+ * Settle `key`, moving it out of the reservations. The amount is never taken
+ * from the agent's word alone: a `verifiedUsd` (the result of a read-only
+ * check, such as the provider's own record of the job) is recorded as is;
+ * otherwise the settlement is the larger of the reported cost and the
+ * reservation, so a report below the reservation cannot free room under the
+ * cap, and a report above it is taken (and can put the ledger over the cap).
+ * An unknown report settles at the reservation. Spend under a key that was
+ * never reserved is still recorded, and adds to an earlier settlement under
+ * the same key. Amounts are clamped to `LEDGER_MAX_USD` (never Infinity).
+ */
+function settle(ledger, key, reportedUsd, verifiedUsd) {
+    const reserved = protoFreeRecord(ledger.reserved);
+    const settled = protoFreeRecord(ledger.settled);
+    const estimate = ledgerEntry(reserved, key);
+    delete reserved[key];
+    const amount = settleAmount(estimate, reportedUsd, verifiedUsd);
+    settled[key] = (ledgerMicros(ledgerEntry(settled, key)) + ledgerMicros(amount)) / 1e6;
+    return { capUsd: ledger.capUsd, reserved, settled };
+}
+/** What a settlement records: the verified cost, else max(reported, reservation), clamped to `LEDGER_MAX_USD`. */
+function settleAmount(reservedUsd, reportedUsd, verifiedUsd) {
+    if (ledgerKnownCost(verifiedUsd))
+        return Math.min(verifiedUsd, LEDGER_MAX_USD);
+    const floor = ledgerKnownCost(reservedUsd) ? reservedUsd : 0;
+    const reported = typeof reportedUsd === "number" && reportedUsd === Infinity ? LEDGER_MAX_USD : reportedUsd;
+    return Math.min(Math.max(floor, ledgerKnownCost(reported) ? reported : 0), LEDGER_MAX_USD);
 }
 /**
  * Worst-case job cost: hourly price × timeout hours (billing stops earlier if
@@ -447,6 +539,27 @@ function hookCheckJob(words, scan) {
     const args = words.slice(hookWordsOf(exact[0].prefix).length);
     if (approvalClass({ kind: "job" }) !== "auto")
         scan.jobs.push(hookPriceJob(args, config));
+}
+/**
+ * The namespace of a command that is exactly one job submission and nothing else (no pipes, lists,
+ * substitutions or redirections), or null when the command is anything more. Only such a call's
+ * output is trusted to name the job it started.
+ */
+function hookSubmitArgument(command, config, namespaceFlag) {
+    try {
+        const commands = hookParseShell(command);
+        if (commands.length !== 1 || commands[0].redirects.length > 0 || commands[0].stdin !== "inherit" || commands[0].words.some((word) => word.dynamic || word.glob))
+            return null;
+        const words = commands[0].words;
+        const prefix = config.submit.find((candidate) => hookPrefixState(words, candidate, config) === "exact");
+        if (prefix === undefined)
+            return null;
+        const namespace = hookOne(words.slice(hookWordsOf(prefix).length), namespaceFlag);
+        return { namespace: namespace !== null && /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/.test(namespace) ? namespace : null };
+    }
+    catch {
+        return null;
+    }
 }
 /** A single flag value (--flag value or --flag=value) before a bare "--"; null when absent. */
 function hookFlag(args, flags) {
@@ -971,7 +1084,7 @@ function hookCostRecord(value) {
 function hookParseLedger(text) {
     const runs = Object.create(null);
     if (text === null)
-        return { version: 2, runs };
+        return { version: 3, runs };
     const data = JSON.parse(text);
     if (data === null || typeof data !== "object" || Array.isArray(data))
         throw new Error("the spend ledger is not a JSON object");
@@ -982,28 +1095,65 @@ function hookParseLedger(text) {
         const settled = hookCostRecord(object.settled);
         if (reserved === null || settled === null)
             throw new Error("the spend ledger is malformed");
-        runs.legacy = { reserved, settled };
-        return { version: 2, runs };
+        runs.legacy = { reserved, settled, jobs: Object.create(null), how: Object.create(null) };
+        return { version: 3, runs };
     }
-    if (object.version !== 2 || object.runs === null || typeof object.runs !== "object" || Array.isArray(object.runs))
+    if ((object.version !== 2 && object.version !== 3) || object.runs === null || typeof object.runs !== "object" || Array.isArray(object.runs))
         throw new Error("the spend ledger is malformed");
     for (const [runId, run] of Object.entries(object.runs)) {
         if (!HOOK_ID_PATTERN.test(runId) || run === null || typeof run !== "object")
             throw new Error("the spend ledger is malformed");
-        const reserved = hookCostRecord(run.reserved);
-        const settled = hookCostRecord(run.settled);
-        if (reserved === null || settled === null)
+        const fields = run;
+        const reserved = hookCostRecord(fields.reserved);
+        const settled = hookCostRecord(fields.settled);
+        const jobs = hookJobRecord(fields.jobs ?? {});
+        const how = hookHowRecord(fields.how ?? {});
+        if (reserved === null || settled === null || jobs === null || how === null)
             throw new Error("the spend ledger is malformed");
-        runs[runId] = { reserved, settled };
+        runs[runId] = { reserved, settled, jobs, how };
     }
-    return { version: 2, runs };
+    return { version: 3, runs };
+}
+function hookJobRecord(value) {
+    if (value === null || typeof value !== "object" || Array.isArray(value))
+        return null;
+    const record = Object.create(null);
+    for (const [key, entry] of Object.entries(value)) {
+        if (!HOOK_ID_PATTERN.test(key) || entry === null || typeof entry !== "object")
+            return null;
+        const { flavor, priceUsdPerHour, reservedAt, call, job } = entry;
+        if (typeof flavor !== "string" || typeof priceUsdPerHour !== "number" || !Number.isFinite(priceUsdPerHour) || typeof reservedAt !== "number" || !Number.isFinite(reservedAt))
+            return null;
+        if (call !== null && (typeof call !== "string" || !HOOK_ID_PATTERN.test(call)))
+            return null;
+        let provider = null;
+        if (job !== null && job !== undefined) {
+            const { namespace, id } = job;
+            if (typeof id !== "string" || !HOOK_ID_PATTERN.test(id) || (namespace !== null && (typeof namespace !== "string" || !HOOK_ID_PATTERN.test(namespace))))
+                return null;
+            provider = { namespace: namespace, id };
+        }
+        record[key] = { flavor, priceUsdPerHour, reservedAt, call: call, job: provider };
+    }
+    return record;
+}
+function hookHowRecord(value) {
+    if (value === null || typeof value !== "object" || Array.isArray(value))
+        return null;
+    const record = Object.create(null);
+    for (const [key, how] of Object.entries(value)) {
+        if (!HOOK_ID_PATTERN.test(key) || (how !== "verified" && how !== "reserved"))
+            return null;
+        record[key] = how;
+    }
+    return record;
 }
 /** The ledger file as text: sorted runs, one final newline. */
 function hookFormatLedger(file) {
     const runs = {};
     for (const runId of Object.keys(file.runs).sort())
         runs[runId] = file.runs[runId];
-    return JSON.stringify({ version: 2, runs }, null, 2) + "\n";
+    return JSON.stringify({ version: 3, runs }, null, 2) + "\n";
 }
 function hookMoney(usd) {
     return "$" + (Math.round(usd * 100) / 100).toFixed(2);
@@ -1016,8 +1166,8 @@ function hookProjectTotal(file) {
     return micros / 1e6;
 }
 /** Reserve every job's worst case under the run's cap, all or nothing. */
-function hookReserveJobs(file, runId, jobs, capUsd, capHelp) {
-    const run = Object.hasOwn(file.runs, runId) ? file.runs[runId] : { reserved: {}, settled: {} };
+function hookReserveJobs(file, runId, jobs, capUsd, capHelp, at = { now: 0, call: null }) {
+    const run = hookRunOf(file, runId);
     let ledger = { ...createLedger(capUsd), reserved: { ...run.reserved }, settled: { ...run.settled } };
     const keys = [];
     for (const job of jobs) {
@@ -1036,11 +1186,25 @@ function hookReserveJobs(file, runId, jobs, capUsd, capHelp) {
         ledger = result.ledger;
         keys.push(key);
     }
+    const entries = Object.create(null);
+    for (const [key, entry] of Object.entries(run.jobs))
+        entries[key] = entry;
+    jobs.forEach((job, index) => {
+        entries[keys[index]] = { flavor: job.flavor, priceUsdPerHour: job.priceUsdPerHour, reservedAt: at.now, call: at.call, job: null };
+    });
+    return { ok: true, file: hookWithRun(file, runId, { reserved: ledger.reserved, settled: ledger.settled, jobs: entries, how: run.how }), keys };
+}
+/** A run's ledger (empty when the run has none yet). */
+function hookRunOf(file, runId) {
+    return Object.hasOwn(file.runs, runId) ? file.runs[runId] : { reserved: Object.create(null), settled: Object.create(null), jobs: Object.create(null), how: Object.create(null) };
+}
+/** The file with one run's ledger replaced. */
+function hookWithRun(file, runId, run) {
     const runs = Object.create(null);
     for (const [id, other] of Object.entries(file.runs))
         runs[id] = other;
-    runs[runId] = { reserved: ledger.reserved, settled: ledger.settled };
-    return { ok: true, file: { version: 2, runs }, keys };
+    runs[runId] = run;
+    return { version: 3, runs };
 }
 // runtime/hook/main.ts
 // The hook program's input and output: read the PreToolUse JSON from stdin (to EOF, bounded in size
@@ -1174,8 +1338,12 @@ function hookCap(config) {
         throw new Error(`${config.capEnv}=${JSON.stringify(text.slice(0, 40))} is not a dollar amount`);
     return cap;
 }
-/** Decide one hook call from its stdin text; returns the exit code and the reason for a block. */
-function hookRun(text, config) {
+/**
+ * Handle one hook call from its stdin text; returns the exit code and a message. PreToolUse blocks
+ * with 2; the other events never block (a guard that kept Claude Code from stopping would be worse
+ * than none) and only settle the ledger.
+ */
+async function hookRun(text, config, deps) {
     let input;
     try {
         input = JSON.parse(text);
@@ -1183,7 +1351,17 @@ function hookRun(text, config) {
     catch {
         return { code: 2, message: "failed closed: the hook input is not JSON" };
     }
+    const event = (typeof input?.hook_event_name === "string" ? input.hook_event_name : "PreToolUse");
     const projectDir = posix.resolve(process.env.CLAUDE_PROJECT_DIR || (typeof input?.cwd === "string" ? input.cwd : process.cwd()));
+    const ledgerFile = posix.resolve(projectDir, config.ledgerPath);
+    if (event !== "PreToolUse") {
+        try {
+            return await hookAfter(event, input, config, deps, { projectDir, ledgerFile });
+        }
+        catch (error) {
+            return { code: 1, message: `could not settle the ledger: ${String(error?.message ?? error)}` };
+        }
+    }
     const cwd = typeof input?.cwd === "string" && input.cwd.startsWith("/") ? posix.resolve(input.cwd) : projectDir;
     const decision = hookDecide(input, config, { projectDir, cwd, home: process.env.HOME || null, readFile: hookReadScript });
     if (decision.action === "block")
@@ -1195,43 +1373,156 @@ function hookRun(text, config) {
         return { code: 2, message: `blocked: ${run.reason}` };
     const cap = hookCap(config);
     const capHelp = `The cap is the one compiled into this guard, or ${config.capEnv} in the environment that starts Claude Code; only a human raises it.`;
-    const ledgerFile = posix.resolve(projectDir, config.ledgerPath);
-    return hookLocked(ledgerFile, () => {
+    const call = typeof input.tool_use_id === "string" && /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(input.tool_use_id) ? input.tool_use_id : null;
+    const attempt = () => hookLocked(ledgerFile, () => {
         const file = hookParseLedger(hookReadLedgerText(ledgerFile));
-        const result = hookReserveJobs(file, run.runId, decision.jobs, cap, capHelp);
+        const result = hookReserveJobs(file, run.runId, decision.jobs, cap, capHelp, { now: deps.now, call });
         if (!result.ok) {
             const total = hookProjectTotal(file);
             return { code: 2, message: `blocked: ${result.reason} (run ${run.runId}; all runs of this project have committed $${total.toFixed(2)})` };
         }
-        const temporary = `${ledgerFile}.${process.pid}.tmp`;
-        writeFileSync(temporary, hookFormatLedger(result.file));
-        renameSync(temporary, ledgerFile);
+        hookWriteLedger(ledgerFile, result.file);
         return { code: 0, message: "" };
     });
+    const first = attempt();
+    if (first.code === 0 || deps.provider === null)
+        return first;
+    // Over the cap on reservations: settle the finished jobs at what the provider says they cost, then try once more.
+    const settled = await hookSettle(ledgerFile, run.runId, deps.provider);
+    return settled > 0 ? attempt() : first;
 }
-/** The hook process: stdin in, exit code out; nothing escapes as an exit code other than 0 or 2. */
-function hookMain(config) {
+/** PostToolUse: attach the job a submit printed to its reservation. Stop and SessionEnd: settle the run. */
+async function hookAfter(event, input, config, deps, where) {
+    const run = hookRunId(process.env[config.runEnv], input.session_id);
+    if (!run.ok || !config.provider)
+        return { code: 0, message: "" };
+    if (event === "PostToolUse") {
+        const attached = hookAttachFromOutput(input, config, config.provider, where, run.runId);
+        return { code: 0, message: attached };
+    }
+    if (event !== "Stop" && event !== "SubagentStop" && event !== "SessionEnd")
+        return { code: 0, message: "" };
+    if (deps.provider === null)
+        return { code: 0, message: "" };
+    const settled = await hookSettle(where.ledgerFile, run.runId, deps.provider);
+    return { code: 0, message: settled > 0 ? `settled ${settled} job(s) of run ${run.runId} at the provider's recorded cost` : "" };
+}
+/** Read the submit call's own output for the job it started; attach it to the call's reservations. */
+function hookAttachFromOutput(input, config, provider, where, runId) {
+    const call = typeof input.tool_use_id === "string" ? input.tool_use_id : null;
+    const fields = input.tool_input !== null && typeof input.tool_input === "object" ? input.tool_input : null;
+    if (input.tool_name !== "Bash" || call === null || typeof fields?.command !== "string")
+        return "";
+    // Only a call that is the job command and nothing else: anything around it could print a job id.
+    const submit = hookSubmitArgument(fields.command, config, provider.namespaceFlag);
+    if (submit === null)
+        return "";
+    const refs = hookJobRefs(hookResponseText(input.tool_response), provider);
+    if (refs.length === 0)
+        return "";
+    return hookLocked(where.ledgerFile, () => {
+        const file = hookParseLedger(hookReadLedgerText(where.ledgerFile));
+        const result = hookAttachJobs(file, runId, call, refs, submit.namespace);
+        if (result.attached > 0)
+            hookWriteLedger(where.ledgerFile, result.file);
+        return "";
+    });
+}
+/** The text of a tool's response (Bash gives stdout and stderr). */
+function hookResponseText(response) {
+    if (typeof response === "string")
+        return response;
+    if (response === null || typeof response !== "object")
+        return "";
+    const fields = response;
+    return [fields.stdout, fields.stderr, fields.output].filter((part) => typeof part === "string").join("\n");
+}
+/** Ask the provider about the run's jobs (outside the lock), then apply what it confirmed; returns how many settled. */
+async function hookSettle(ledgerFile, runId, provider) {
+    const snapshot = hookLocked(ledgerFile, () => hookParseLedger(hookReadLedgerText(ledgerFile)));
+    const settlements = await hookVerifyJobs(snapshot, runId, provider);
+    const confirmed = settlements.filter((settlement) => "usd" in settlement);
+    if (confirmed.length === 0)
+        return 0;
+    hookLocked(ledgerFile, () => hookWriteLedger(ledgerFile, hookApplySettlements(hookParseLedger(hookReadLedgerText(ledgerFile)), runId, confirmed)));
+    return confirmed.length;
+}
+function hookWriteLedger(ledgerFile, file) {
+    const temporary = `${ledgerFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, hookFormatLedger(file));
+    renameSync(temporary, ledgerFile);
+}
+/**
+ * The provider as the hook reaches it: the configured endpoint (or the environment's override),
+ * the user's token from the environment or its token file. Without a token nothing is asked and
+ * every reservation stands.
+ */
+function hookProviderAccess(provider, env, fetchFn, parseTime) {
+    if (!provider || typeof fetchFn !== "function")
+        return null;
+    let token = provider.tokenEnvs.map((name) => env[name]).find((value) => typeof value === "string" && value.trim() !== "")?.trim();
+    if (token === undefined && provider.tokenFile !== null && env.HOME) {
+        try {
+            token = readFileSync(posix.join(env.HOME, provider.tokenFile), "utf8").trim() || undefined;
+        }
+        catch {
+            token = undefined;
+        }
+    }
+    if (token === undefined)
+        return null;
+    const endpoint = (env[provider.endpointEnv] || provider.defaultEndpoint).replace(/\/+$/, "");
+    const get = async (path) => {
+        const response = await fetchFn(endpoint + path, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+        if (!response.ok)
+            throw new Error(`HTTP ${response.status}`);
+        return response.json();
+    };
+    return {
+        parseTime,
+        record: (namespace, id) => get(provider.recordPath.replace("{namespace}", encodeURIComponent(namespace)).replace("{id}", encodeURIComponent(id))),
+        whoami: async () => {
+            const data = (await get(provider.whoamiPath));
+            return typeof data?.name === "string" ? data.name : null;
+        },
+    };
+}
+/** Whether a failure to handle this input must block: everything but the events after a call or at a stop. */
+function hookBlocksOnFailure(text) {
+    try {
+        const event = JSON.parse(text)?.hook_event_name;
+        return !["PostToolUse", "Stop", "SubagentStop", "SessionEnd"].includes(event);
+    }
+    catch {
+        return true;
+    }
+}
+/**
+ * The hook process: stdin in, exit code out. The clock is passed in by the emitted script: the
+ * runtime is inlined into workflow scripts too, where reading the clock is forbidden.
+ */
+function hookMain(config, clock) {
     process.exitCode = 2;
+    // A failure blocks a tool call (2); after the call, or at a stop, it must not block (1).
+    let failCode = 2;
     const fail = (error) => {
         const message = String(error !== null && typeof error === "object" && "message" in error ? error.message : error);
-        process.stderr.write(`specc spend guard: failed closed: ${message.replace(/\s+/g, " ")}\n`);
-        process.exitCode = 2;
+        process.stderr.write(`specc spend guard: ${failCode === 2 ? "failed closed" : "failed"}: ${message.replace(/\s+/g, " ")}\n`);
+        process.exitCode = failCode;
     };
     process.on("uncaughtException", (error) => {
         fail(error);
-        process.exit(2);
+        process.exit(failCode);
     });
     hookReadAll(process.stdin, HOOK_STDIN_LIMIT, HOOK_STDIN_WAIT_MS).then((text) => {
-        try {
-            const result = hookRun(text, config);
-            if (result.code !== 0)
+        process.stdin.destroy();
+        failCode = hookBlocksOnFailure(text) ? 2 : 1;
+        const deps = { provider: hookProviderAccess(config.provider, process.env, globalThis.fetch, clock.parse), now: clock.now() };
+        hookRun(text, config, deps).then((result) => {
+            if (result.message !== "")
                 process.stderr.write(`specc spend guard: ${result.message.replace(/\s+/g, " ")}\n`);
             process.exitCode = result.code;
-        }
-        catch (error) {
-            fail(error);
-        }
-        process.stdin.destroy();
+        }, fail);
     }, (error) => {
         fail(error);
         process.exit(2);
@@ -1606,5 +1897,116 @@ function hookBrace(text, start) {
     }
     throw new Error("unclosed ${...} expansion");
 }
+// runtime/hook/verify.ts
+// Settling the spend guard's reservations with the provider's own record. The submit call's output
+// names the job (read by the guard from the tool's response, not from anything an agent reports);
+// the guard then asks the provider, with the user's credentials, what that job ran and for how long,
+// and settles the reservation at that cost. A job still running, a record that does not match what
+// was reserved (another flavor, created before the reservation, already claimed by another
+// reservation) or no answer leaves the worst case standing: the guard never settles lower on a guess.
+/** The jobs a submit call's output names, in order: their URLs, else bare ids; each once. */
+function hookJobRefs(output, provider) {
+    const text = output.length > 1_000_000 ? output.slice(0, 1_000_000) : output;
+    const refs = [];
+    const seen = new Set();
+    for (const match of text.matchAll(new RegExp(provider.jobUrlPattern, "g"))) {
+        if (!seen.has(match[2]) && HOOK_ID_PATTERN.test(match[1]) && HOOK_ID_PATTERN.test(match[2]))
+            refs.push({ namespace: match[1], id: match[2] });
+        seen.add(match[2]);
+    }
+    if (refs.length > 0)
+        return refs;
+    for (const match of text.matchAll(new RegExp(provider.jobIdPattern, "g"))) {
+        if (!seen.has(match[1]) && HOOK_ID_PATTERN.test(match[1]))
+            refs.push({ namespace: null, id: match[1] });
+        seen.add(match[1]);
+    }
+    return refs;
+}
+/**
+ * Attach the jobs a call's output names to the reservations that call made, in order. Nothing is
+ * attached when the counts differ or a job is already attached anywhere in the ledger: an output
+ * that names someone else's job (an old, cheap one) must not settle this reservation.
+ */
+function hookAttachJobs(file, runId, call, refs, namespace) {
+    const run = hookRunOf(file, runId);
+    const keys = Object.keys(run.jobs)
+        .filter((key) => run.jobs[key].call === call && run.jobs[key].job === null && Object.hasOwn(run.reserved, key))
+        .sort(hookKeyOrder);
+    if (keys.length === 0 || keys.length !== refs.length)
+        return { file, attached: 0 };
+    const claimed = new Set(Object.values(file.runs).flatMap((other) => Object.values(other.jobs).flatMap((entry) => (entry.job ? [entry.job.id] : []))));
+    if (refs.some((ref) => claimed.has(ref.id)))
+        return { file, attached: 0 };
+    const jobs = { ...run.jobs };
+    keys.forEach((key, index) => {
+        jobs[key] = { ...jobs[key], job: { namespace: refs[index].namespace ?? namespace, id: refs[index].id } };
+    });
+    return { file: hookWithRun(file, runId, { ...run, jobs }), attached: keys.length };
+}
+function hookKeyOrder(a, b) {
+    return Number(a.replace(/\D/g, "")) - Number(b.replace(/\D/g, "")) || (a < b ? -1 : a > b ? 1 : 0);
+}
+/**
+ * Ask the provider about the reserved jobs of a run that have a job id, and settle the finished
+ * ones at their verified cost. At most `limit` jobs are asked per call, oldest first (each request
+ * may take 5 s and the hook has 30); failures leave the reservation.
+ */
+async function hookVerifyJobs(file, runId, access, limit = 4) {
+    const run = hookRunOf(file, runId);
+    const results = [];
+    let namespace;
+    const keys = Object.keys(run.reserved).sort(hookKeyOrder);
+    for (const key of keys.filter((candidate) => !Object.hasOwn(run.jobs, candidate) || run.jobs[candidate].job === null)) {
+        results.push({ key, open: "the submit output named no job the guard could attach" });
+    }
+    for (const key of keys.filter((candidate) => Object.hasOwn(run.jobs, candidate) && run.jobs[candidate].job !== null).slice(0, limit)) {
+        const entry = run.jobs[key];
+        if (!entry.job)
+            continue;
+        if (entry.job.namespace === null && namespace === undefined)
+            namespace = await access.whoami().catch(() => null);
+        const owner = entry.job.namespace ?? namespace ?? null;
+        if (owner === null || !HOOK_ID_PATTERN.test(owner)) {
+            results.push({ key, open: "no namespace for the job" });
+            continue;
+        }
+        let data;
+        try {
+            data = await access.record(owner, entry.job.id);
+        }
+        catch (error) {
+            results.push({ key, open: `the provider did not answer (${String(error?.message ?? error)})` });
+            continue;
+        }
+        const record = providerJobRecord(data, access.parseTime);
+        if (record === null)
+            results.push({ key, open: "the provider's answer is not a job record" });
+        else if (record.id !== entry.job.id)
+            results.push({ key, open: "the record is of another job" });
+        else if (record.flavor !== entry.flavor)
+            results.push({ key, open: `the record ran on ${record.flavor}, not the ${entry.flavor} the guard priced` });
+        else if (record.createdAt !== null && record.createdAt < entry.reservedAt - 300_000)
+            results.push({ key, open: "the job is older than its reservation" });
+        else {
+            const cost = verifiedJobCost(record, { [entry.flavor]: entry.priceUsdPerHour });
+            results.push(cost.ok ? { key, usd: cost.usd, minutes: cost.minutes } : { key, open: cost.reason });
+        }
+    }
+    return results;
+}
+/** Apply verified settlements to the ledger as it is now (it may have changed while the provider was asked). */
+function hookApplySettlements(file, runId, settlements) {
+    const run = hookRunOf(file, runId);
+    let ledger = { ...createLedger(0), reserved: { ...run.reserved }, settled: { ...run.settled } };
+    const how = { ...run.how };
+    for (const settlement of settlements) {
+        if (!("usd" in settlement) || !Object.hasOwn(ledger.reserved, settlement.key))
+            continue;
+        ledger = settle(ledger, settlement.key, null, settlement.usd);
+        how[settlement.key] = "verified";
+    }
+    return hookWithRun(file, runId, { ...run, reserved: ledger.reserved, settled: ledger.settled, how });
+}
 
-hookMain(HOOK_CONFIG);
+hookMain(HOOK_CONFIG, { now: () => Date.now(), parse: (text) => Date.parse(text) });

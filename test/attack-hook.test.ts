@@ -294,6 +294,49 @@ describe("the emitted hook, run as a process", () => {
   });
 });
 
+describe("task runners run what the project's files define", () => {
+  const withFiles = (files: { [name: string]: string }, fn: () => void) => {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    try {
+      fn();
+    } finally {
+      for (const name of Object.keys(files)) rmSync(join(dir, name), { force: true });
+    }
+  };
+  const JOB = "hf jobs run --flavor a100x8 --timeout 9h img cmd";
+
+  it.each([
+    ["a make recipe that submits, whichever target is named", { Makefile: `test:\n\tpytest -q\ntrain: test\n\t@${JOB}\n` }, "make test", /could cost \$[0-9.]+ .* cap/],
+    ["a recipe continued over lines", { Makefile: `train:\n\thf jobs run \\\n\t  --flavor a100x8 --timeout 9h img cmd\n` }, "make train", /could cost \$[0-9.]+ .* cap/],
+    ["a recipe whose command name is a make variable", { Makefile: `HF = hf\ntrain:\n\t$(HF) jobs run img\n` }, "make train", /comes from an expansion/],
+    ["make pointed at another file", { Makefile: "x:\n\ttrue\n" }, "make -f other.mk train", /runs definitions the guard does not read/],
+    ["a makefile that includes another", { Makefile: "include jobs.mk\nx:\n\ttrue\n" }, "make x", /include jobs\.mk/],
+    ["$(shell ...) in a makefile", { Makefile: "X := $(shell hf jobs run img)\nx:\n\ttrue\n" }, "make x", /\$\(shell|job command/],
+    ["an npm script that submits", { "package.json": JSON.stringify({ scripts: { train: JOB } }) }, "npm run train", /could cost \$[0-9.]+ .* cap/],
+    ["an npm pre-script that submits", { "package.json": JSON.stringify({ scripts: { pretrain: JOB, train: "echo ok" } }) }, "npm run train", /could cost \$[0-9.]+ .* cap/],
+    ["a postinstall script that submits", { "package.json": JSON.stringify({ scripts: { postinstall: JOB } }) }, "npm ci", /could cost \$[0-9.]+ .* cap/],
+    ["yarn running a script by its bare name", { "package.json": JSON.stringify({ scripts: { train: JOB } }) }, "yarn train", /could cost \$[0-9.]+ .* cap/],
+    ["an npm script running python code that submits", { "package.json": JSON.stringify({ scripts: { train: "python go.py" } }), "go.py": "from huggingface_hub import run_uv_job\nrun_uv_job('x.py')\n" }, "npm run train", /run_uv_job/],
+    ["pnpm over every workspace", { "package.json": "{}" }, "pnpm -r run train", /runs definitions the guard does not read/],
+    ["a justfile that submits", { justfile: `train:\n    ${JOB}\n` }, "just train", /job command/],
+    ["an invoke tasks.py that shells out", { "tasks.py": "from invoke import task\n@task\ndef train(c):\n    c.run('hf jobs run img')\n" }, "invoke train", /job command|run commands/],
+  ])("%s", (_name, files, command, reason) => {
+    withFiles(files, () => {
+      const result = run(command);
+      expect({ command, code: result.code }).toEqual({ command, code: 2 });
+      expect(result.stderr).toMatch(reason);
+    });
+  });
+
+  it("ordinary task runs pass", () => {
+    withFiles({ Makefile: "test:\n\tpytest -q\nlint:\n\truff check .\n", "package.json": JSON.stringify({ scripts: { test: "vitest run", build: "tsc -p ." } }) }, () => {
+      for (const command of ["make test", "make", "npm test", "npm run build", "npm ci", "yarn build", "npm ls"]) expect({ command, ...run(command) }).toEqual({ command, code: 0, stderr: "" });
+    });
+    // No definition file: the runner finds nothing to run.
+    expect(run("just train")).toEqual({ code: 0, stderr: "" });
+  });
+});
+
 describe("hook input", () => {
   it("blocks malformed input: not JSON, empty, an array, no tool, no command, oversized", () => {
     for (const raw of ["not json", "", "[]", "null", JSON.stringify({ tool_input: { command: "ls" } }), JSON.stringify({ tool_name: "Bash", tool_input: {} }), JSON.stringify({ tool_name: "Bash", tool_input: { command: 42 } })]) {

@@ -853,8 +853,162 @@ function hookCheckProgram(base, words, command, scan) {
     }
     if (HOOK_RUNNERS.includes(base))
         return hookCheckRunner(base, words, command, scan);
+    if (Object.hasOwn(HOOK_TASK_FILES, base))
+        return hookCheckTaskRunner(base, words, command, scan);
     if (hookIsLocalProgram(words[0].text))
         return hookCheckScript(words[0], null, command, scan);
+}
+/**
+ * Task runners run commands the project defines in a file: the files each reads (in the directory
+ * it runs in). `make` recipes and package.json scripts are shell and are checked command by
+ * command; the others' files are checked as code.
+ */
+const HOOK_TASK_FILES = {
+    make: ["GNUmakefile", "makefile", "Makefile"],
+    gmake: ["GNUmakefile", "makefile", "Makefile"],
+    npm: ["package.json"],
+    pnpm: ["package.json"],
+    yarn: ["package.json"],
+    bun: ["package.json"],
+    just: ["justfile", "Justfile", ".justfile"],
+    task: ["Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "taskfile.yaml"],
+    invoke: ["tasks.py"],
+    inv: ["tasks.py"],
+    rake: ["Rakefile", "rakefile"],
+    nox: ["noxfile.py"],
+    tox: ["tox.ini", "pyproject.toml", "setup.cfg"],
+    poe: ["pyproject.toml"],
+    gradle: ["build.gradle", "build.gradle.kts"],
+    mvn: ["pom.xml"],
+};
+/** Flags that point a runner at other definition files or directories (or every workspace). */
+const HOOK_TASK_ELSEWHERE = {
+    make: ["-f", "-C", "-I", "--file", "--makefile", "--directory", "--include-dir"],
+    gmake: ["-f", "-C", "-I", "--file", "--makefile", "--directory", "--include-dir"],
+    npm: ["-C", "--prefix", "-w", "--workspace", "--workspaces", "-ws", "--global", "-g"],
+    pnpm: ["-C", "--dir", "--filter", "-F", "-r", "--recursive", "-w", "--workspace-root", "--global", "-g"],
+    yarn: ["--cwd", "workspace", "workspaces"],
+    bun: ["--cwd", "--filter", "-F"],
+    just: ["-f", "-d", "--justfile", "--working-directory", "-g", "--global-justfile"],
+    task: ["-t", "-d", "--taskfile", "--dir", "-g", "--global"],
+    other: ["-f", "-C", "-d", "--file", "--dir", "--directory", "--project-dir", "--build-file", "--rakefile", "--collection", "--search-root", "--noxfile", "-c", "--conf", "--root"],
+};
+/**
+ * A task runner: every definition it could run is checked, whichever task is named (a task's
+ * dependencies and hooks run too). A runner pointed elsewhere (`make -f`, `-C`, `--prefix`,
+ * `--cwd`, ...) is refused: the guard checks only the files it knows the runner reads.
+ */
+function hookCheckTaskRunner(base, words, command, scan) {
+    const flags = Object.hasOwn(HOOK_TASK_ELSEWHERE, base) ? HOOK_TASK_ELSEWHERE[base] : HOOK_TASK_ELSEWHERE.other;
+    const elsewhere = words.slice(1).find((word) => word.dynamic || flags.some((flag) => word.text === flag || word.text.startsWith(`${flag}=`) || (/^-[A-Za-z]$/.test(flag) && word.text.startsWith(flag) && !word.text.startsWith("--"))));
+    if (elsewhere)
+        hookRefuse(`${base} ${elsewhere.text} runs definitions the guard does not read; run it from the project with its default file, or write the commands directly`);
+    if (scan.dirs === null || scan.dirs.length === 0)
+        hookRefuse(`the guard cannot tell which directory ${base} runs in after a cd; run it from the project directory`);
+    for (const name of HOOK_TASK_FILES[base]) {
+        const path = posix.join(scan.dirs[0], name);
+        const read = scan.ctx.readFile(path);
+        if ("missing" in read)
+            continue;
+        if ("unreadable" in read)
+            hookRefuse(`the guard cannot read ${name} (${read.unreadable}), which ${base} runs, so it is not run`);
+        const where = `${name} (run by ${base})`;
+        hookSecrets(read.text, scan.config);
+        hookRoutes(read.text, scan.config, where);
+        if (base === "make" || base === "gmake")
+            hookCheckShellLines(hookMakeRecipes(read.text, where), where, command, scan);
+        else if (name === "package.json")
+            hookCheckPackageRun(base, words, read.text, where, command, scan);
+        else
+            hookCheckCode(read.text, where, scan);
+    }
+}
+/** Shell lines a task file defines, parsed and checked like a shell script's. */
+function hookCheckShellLines(lines, where, command, scan) {
+    for (const line of lines) {
+        let commands;
+        try {
+            commands = hookParseShell(line, command.depth + 1);
+        }
+        catch (error) {
+            hookRefuse(`cannot parse a command in ${where} (${hookErrorText(error)}), so it is not run`);
+        }
+        hookCheckCommands(commands, scan);
+    }
+}
+/**
+ * A makefile's recipe lines (tab-indented, continuations joined, the `@`, `-`, `+` prefixes off).
+ * Makefile features that run or read what the guard cannot see are refused: `include`, `$(shell …)`
+ * and `$(eval …)` outside recipes; variables in a recipe are expansions (a command name from one is
+ * refused by the shell checks).
+ */
+function hookMakeRecipes(text, where) {
+    const lines = text.replace(/\\\r?\n/g, " ").split(/\r?\n/);
+    const recipes = [];
+    for (const line of lines) {
+        if (line.startsWith("\t")) {
+            recipes.push(line.slice(1).replace(/^[@+\-\s]+/, ""));
+            continue;
+        }
+        if (/^\s*-?(include|sinclude)\s/.test(line) || /\$[({](shell|eval|file)\s/.test(line) || /^\s*\.(SHELL|ONESHELL)\b|^\s*SHELL\s*[:?+]?=/.test(line)) {
+            hookRefuse(`${where} uses \`${line.trim().slice(0, 60)}\`, which runs or reads what the guard cannot check; write the commands directly`);
+        }
+    }
+    return recipes;
+}
+/** Package-manager subcommands that run the install lifecycle scripts. */
+const HOOK_PACKAGE_INSTALL = ["install", "i", "ci", "add", "rebuild", "rb", "pack", "publish", "update", "up", "upgrade", "link", "ln"];
+const HOOK_PACKAGE_LIFECYCLE = ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare", "prepublish", "prepack", "postpack", "prepublishOnly", "publish", "postpublish"];
+/** Subcommands that run a package's binary, like npx. */
+const HOOK_PACKAGE_EXEC = ["exec", "x", "dlx"];
+/** Subcommands that run the named script. */
+const HOOK_PACKAGE_RUN = ["run", "run-script", "rum", "urn"];
+const HOOK_PACKAGE_NAMED = ["start", "test", "t", "tst", "stop", "restart"];
+/** npm's own subcommands that run nothing of the project's (yarn runs an unknown word as a script). */
+const HOOK_YARN_BUILTINS = ["info", "list", "ls", "outdated", "why", "version", "versions", "config", "cache", "bin", "help", "audit", "licenses", "owner", "tag", "team", "login", "logout", "init", "remove", "global", "import", "check", "autoclean", "policies", "workspaces", "workspace", "node", "set", "plugin", "constraints", "explain", "npm", "patch", "patch-commit", "search", "unplug", "dedupe"];
+/**
+ * The scripts a package-manager call runs, checked as shell: `run X` (and `preX`, `postX`), the
+ * named lifecycle commands, the install lifecycle; `exec`/`dlx` is a runner of a binary.
+ */
+function hookCheckPackageRun(base, words, text, where, command, scan) {
+    const scripts = hookPackageScripts(text, where);
+    const args = words.slice(1).filter((word) => !word.text.startsWith("-"));
+    const sub = args[0]?.text ?? (base === "yarn" ? "install" : "");
+    if (HOOK_PACKAGE_EXEC.includes(sub))
+        return hookCheckRunner(base, words, command, scan);
+    let names = [];
+    if (HOOK_PACKAGE_RUN.includes(sub))
+        names = args[1] ? [args[1].text] : [];
+    else if (HOOK_PACKAGE_NAMED.includes(sub))
+        names = [sub === "t" || sub === "tst" ? "test" : sub];
+    else if (HOOK_PACKAGE_INSTALL.includes(sub))
+        names = HOOK_PACKAGE_LIFECYCLE;
+    else if ((base === "yarn" || base === "bun") && !HOOK_YARN_BUILTINS.includes(sub) && Object.hasOwn(scripts, sub))
+        names = [sub];
+    const run = names.flatMap((name) => (HOOK_PACKAGE_LIFECYCLE.includes(name) ? [name] : [`pre${name}`, name, `post${name}`]));
+    if (names.some((name) => name.includes("*") || name.includes("{") || name.includes("$")))
+        hookRefuse(`${base} runs scripts by a pattern the guard cannot follow; name one script`);
+    hookCheckShellLines(run.filter((name) => Object.hasOwn(scripts, name)).map((name) => scripts[name]), where, command, scan);
+}
+/** The `scripts` of a package.json, by name (prototype-free). */
+function hookPackageScripts(text, where) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        hookRefuse(`${where} is not JSON, so the guard cannot read its scripts`);
+    }
+    const scripts = data !== null && typeof data === "object" ? data.scripts : undefined;
+    const result = Object.create(null);
+    if (scripts === undefined)
+        return result;
+    if (scripts === null || typeof scripts !== "object" || Array.isArray(scripts))
+        hookRefuse(`${where} has scripts the guard cannot read`);
+    for (const [name, value] of Object.entries(scripts)) {
+        result[name] = typeof value === "string" ? value : hookRefuse(`${where} has a script that is not text`);
+    }
+    return result;
 }
 function hookIsLocalProgram(text) {
     return text.includes("/") && !text.startsWith("/") && !text.startsWith("~");

@@ -141,7 +141,7 @@ const cache = new Map<string, string>();
  */
 export function inlineRuntime(parts: ("core" | "workflow" | "hook")[] = ["core", "workflow"], options: InlineRuntimeOptions = {}): string {
   const { roots, kinds } = options;
-  if (kinds !== undefined && roots === undefined) throw new SpeccError("internal: inlineRuntime was given step kinds without roots", { exitCode: 3 });
+  if (kinds !== undefined && roots === undefined) throw new SpeccError("internal: inlineRuntime was given step kinds without roots", { exitCode: 70 });
   const partsKey = parts.join(",");
   // The output does not depend on the order of roots or kinds, so neither does the key.
   const key = roots === undefined ? partsKey : JSON.stringify([partsKey, [...new Set(roots)].sort(), kinds === undefined ? null : [...new Set(kinds)].sort()]);
@@ -155,7 +155,7 @@ export function inlineRuntime(parts: ("core" | "workflow" | "hook")[] = ["core",
   }
   const code = roots === undefined ? full : shakeRuntime(full, { roots, kinds });
   const [forbidden] = forbiddenConstructs(code);
-  if (forbidden) throw new SpeccError(`internal: the inlined runtime contains ${forbidden.name}`, { exitCode: 3 });
+  if (forbidden) throw new SpeccError(`internal: the inlined runtime contains ${forbidden.name}`, { exitCode: 70 });
   cache.set(key, code);
   return code;
 }

@@ -30,7 +30,7 @@ export function shakeRuntime(code: string, options: { roots: string[]; kinds?: s
   };
   for (const root of options.roots) {
     const index = graph.byName.get(root);
-    if (index === undefined) throw new SpeccError(`internal: the inlined runtime declares no \`${root}\``, { exitCode: 3 });
+    if (index === undefined) throw new SpeccError(`internal: the inlined runtime declares no \`${root}\``, { exitCode: 70 });
     mark(index);
   }
   graph.units.forEach((unit, index) => {
@@ -204,7 +204,7 @@ export function parseShakeGraph(code: string): ShakeGraph {
   try {
     program = acorn.parse(code, { ecmaVersion: "latest", sourceType: "script", allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true, onComment: comments });
   } catch (error) {
-    throw new SpeccError(`internal: cannot parse the inlined runtime: ${(error as Error).message}`, { exitCode: 3 });
+    throw new SpeccError(`internal: cannot parse the inlined runtime: ${(error as Error).message}`, { exitCode: 70 });
   }
   const commentEnds = new Map(comments.map((comment) => [comment.start, comment.end]));
   const { units, nodes, segments } = layout(code, program.body, comments);

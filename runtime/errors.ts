@@ -12,10 +12,15 @@
  * | code   | meaning                                                    |
  * | ------ | ---------------------------------------------------------- |
  * | SPR101 | journal cannot be opened, read or written                  |
- * | SPR102 | journal corrupt (bad line, bad `seq`, unknown record type) |
+ * | SPR102 | journal corrupt (bad line or UTF-8, bad `seq` or `sum`, unknown record type) |
  * | SPR103 | journal file not found                                     |
  * | SPR104 | journal unusable after a failed write (reopen to resume)   |
  * | SPR105 | reconciliation asked for a key with no pending intent      |
+ * | SPR106 | journal locked by a live process (`<journal>.lock`)        |
+ * | SPR107 | journal truncated or replaced (its `.head` disagrees)      |
+ * | SPR108 | journal exists: a new run never overwrites one             |
+ * | SPR109 | journal has no `run-started` record: cannot resume         |
+ * | SPR110 | journal started by another spec version (spec hash differs) |
  * | SPR201 | claude-agent-sdk executor: SDK not installed / not loadable |
  * | SPR202 | replay executor: no recorded result for a step             |
  * | SPR203 | replay executor: more attempts than recorded results       |
@@ -25,6 +30,8 @@
  * | SPR301 | hub access token malformed                                 |
  * | SPR302 | hub answered with an unexpected HTTP status                |
  * | SPR303 | hub unreachable                                            |
+ * | SPR401 | node run interrupted (a billable call to reconcile, an executor that cannot bill) |
+ * | SPR402 | node run: bad arguments (task, params, executor, run id)   |
  */
 export class RuntimeError extends Error {
   /** Stable identifier such as `SPR102`. */

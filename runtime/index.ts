@@ -11,3 +11,4 @@ export * from "./journal.js";
 // The workflow driver that generated scripts inline; a namespace, since its `runStep` runs a
 // pipeline step while the journal's `runStep` journals any step.
 export * as workflow from "./workflow/index.js";
+export * from "./node/index.js";

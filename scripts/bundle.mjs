@@ -18,7 +18,7 @@ await writeShakeGraphs(root);
 // Files an earlier build wrote and this one does not would linger and ship in the package.
 rmSync(bin, { recursive: true, force: true });
 const bundle = await rolldown({
-  input: { specc: `${root}dist/compiler/bin.js` },
+  input: { specc: `${root}dist/cli/bin.js` },
   platform: "node",
   logLevel: "warn",
 });

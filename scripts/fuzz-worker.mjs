@@ -61,7 +61,7 @@ async function outputProblems(result) {
   return problems;
 }
 
-/** Mirrors describeFailure in compiler/cli.ts: SpeccError is the user's, call stack is nesting, the rest is ours. */
+/** Mirrors describeFailure in cli/cli.ts: SpeccError is the user's, call stack is nesting, the rest is ours. */
 function classifyError(error) {
   if (error instanceof SpeccError) return { kind: "ok", outcome: "user-error", detail: error.message };
   const detail = `${error?.name}: ${error?.message}\n${String(error?.stack ?? "").split("\n").slice(1, 9).join("\n")}`;

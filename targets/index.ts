@@ -1,9 +1,12 @@
 import { claudeCode } from "./claude-code/index.js";
-import type { Target } from "./target.js";
+import { node } from "./node/index.js";
+import type { Target } from "../compiler/target.js";
+import type { TargetName } from "./names.js";
 
 /** Every target, by the name used on the command line and in golden/<spec>/<target>/. */
-export const TARGETS: Record<string, Target> = {
+export const TARGETS: Record<TargetName, Target> & Record<string, Target | undefined> = {
   "claude-code": claudeCode,
+  node,
 };
 
-export type { EmitContext, OutputFile, Target, TargetProblem } from "./target.js";
+export type { EmitContext, OutputFile, Target, TargetProblem } from "../compiler/target.js";

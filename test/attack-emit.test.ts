@@ -9,9 +9,9 @@ import { join, relative } from "node:path";
 import { tokenizer } from "acorn";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, test } from "vitest";
-import { main } from "../compiler/cli.js";
-import { writeFiles } from "../compiler/commands/compile.js";
-import { describeFailure } from "../compiler/commands/common.js";
+import { main } from "../cli/cli.js";
+import { writeFiles } from "../cli/commands/compile.js";
+import { describeFailure } from "../cli/commands/common.js";
 import { SpeccError } from "../compiler/errors.js";
 import { forbiddenConstructs } from "../compiler/inline-runtime.js";
 import type { SpecIR } from "../compiler/ir.js";
@@ -367,7 +367,7 @@ describe("compile writes inside --out, all or nothing, and fails in one line", (
     // A clean write, counting its renames.
     const clean = seed("rename-clean");
     let total = 0;
-    writeFiles({ dir: clean, shown: "out" }, files, io, { rename: (from, to) => (total++, renameSync(from, to)) });
+    writeFiles({ dir: clean, shown: "out" }, files, ".specc/x.manifest.json", io, { rename: (from, to) => (total++, renameSync(from, to)) });
     expect(readFileSync(join(clean, "c/d/three.mjs"), "utf8")).toBe("new three\n");
     expect(statSync(join(clean, "c/d/three.mjs")).mode & 0o111).not.toBe(0);
     expect(existsSync(join(clean, "old/gone.md"))).toBe(false);
@@ -384,7 +384,7 @@ describe("compile writes inside --out, all or nothing, and fails in one line", (
       };
       let error: unknown = null;
       try {
-        writeFiles({ dir, shown: "out" }, files, io, { rename });
+        writeFiles({ dir, shown: "out" }, files, ".specc/x.manifest.json", io, { rename });
       } catch (caught) {
         error = caught;
       }

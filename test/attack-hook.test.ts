@@ -11,7 +11,7 @@ import { transformWithOxc } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { strip } from "../compiler/inline-runtime.js";
 import { shakeRuntime } from "../compiler/shake-runtime.js";
-import type { EmitContext } from "../targets/target.js";
+import type { EmitContext } from "../compiler/target.js";
 import { guardConfig, hookFile, hookPath } from "../targets/claude-code/hook.js";
 import { hookCommand } from "../targets/claude-code/settings.js";
 import { hookDecide, type HookConfig, type HookContext } from "../runtime/hook/decide.js";

@@ -16,7 +16,7 @@ import { manifestFile, manifestPath } from "../targets/claude-code/manifest.js";
 const MANIFEST_PATH = manifestPath("ml-test");
 import { escapeLine, frontmatter, oneLine, splitFrontmatter } from "../targets/claude-code/markdown.js";
 import { settingsFile, SETTINGS_PATH } from "../targets/claude-code/settings.js";
-import { checkOutputFiles, type EmitContext, type OutputFile } from "../targets/target.js";
+import { checkOutputFiles, type EmitContext, type OutputFile } from "../compiler/target.js";
 
 const HOSTILE = [
   "Title with `backticks` ${process.exit()} */ </script> \"quotes\" 'single'",

@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { main, usage } from "../compiler/cli.js";
-import { describeFailure, findUp } from "../compiler/commands/common.js";
-import { projectPath } from "../compiler/commands/compile.js";
-import { COMMANDS } from "../compiler/commands/index.js";
+import { main, usage } from "../cli/cli.js";
+import { describeFailure, findUp } from "../cli/commands/common.js";
+import { projectPath } from "../cli/commands/compile.js";
+import { COMMANDS } from "../cli/commands/index.js";
 import { ROOT } from "./helpers/paths.js";
 
 /** Run `specc argv` from `cwd` as bin.ts does: a thrown failure becomes its line and exit code. */

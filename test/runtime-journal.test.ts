@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,17 +6,53 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RuntimeError } from "../runtime/errors.js";
 import {
+  createRunJournal,
   journalPath,
   loadJournal,
   openJournal,
   parseJournal,
   reconcileBillable,
   replayState,
+  resumeRunJournal,
   runStep,
+  type Journal,
   type JournalFs,
+  type LockOwner,
 } from "../runtime/journal.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "specc-journal-"));
+
+/**
+ * Journal text for hand-written records, sealed the way the docs define it
+ * (written independently of the module, so it also pins the format down).
+ */
+function seal(records: readonly object[]): string {
+  let previous = "";
+  let text = "";
+  for (const record of records) {
+    const sum = createHash("sha256").update(`${previous}\n${canonical(record)}`).digest("hex").slice(0, 16);
+    text += JSON.stringify({ ...record, sum }) + "\n";
+    previous = sum;
+  }
+  return text;
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (typeof value !== "object" || value === null) return JSON.stringify(value);
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+}
+
+/** Open, use and close: a journal holds its lock until closed. */
+async function withJournal<T>(path: string, use: (journal: Journal) => Promise<T>): Promise<T> {
+  const journal = openJournal(path);
+  try {
+    return await use(journal);
+  } finally {
+    journal.close();
+  }
+}
 
 function catchError(run: () => unknown): unknown {
   try {
@@ -32,22 +69,30 @@ function catchError(run: () => unknown): unknown {
 
 class Crash extends Error {}
 
+function fsError(code: string, path: string): Error {
+  return Object.assign(new Error(`${code}: ${path}`), { code });
+}
+
 class FakeFs implements JournalFs {
   files = new Map<string, Buffer>();
   private fds = new Map<number, string>();
   private nextFd = 10;
   /** Counts writeSync and fsyncSync calls since the last `arm`. */
   ops = 0;
+  /** The file each counted op touched, in order. */
+  opPaths: string[] = [];
   private crashAt: number | undefined;
   /** Short writes exercise the journal's write loop. */
   constructor(private readonly maxChunk = Infinity) {}
 
   arm(crashAt: number | undefined): void {
     this.ops = 0;
+    this.opPaths = [];
     this.crashAt = crashAt;
   }
-  private tick(): boolean {
+  private tick(path: string): boolean {
     this.ops += 1;
+    this.opPaths.push(path);
     return this.ops === this.crashAt;
   }
   existsSync(path: string): boolean {
@@ -55,21 +100,22 @@ class FakeFs implements JournalFs {
   }
   readFileSync(path: string): Uint8Array {
     const data = this.files.get(path);
-    if (!data) throw new Error(`ENOENT ${path}`);
+    if (!data) throw fsError("ENOENT", path);
     return Buffer.from(data);
   }
   mkdirSync(): unknown {
     return undefined;
   }
   openSync(path: string, flags: string): number {
-    if (flags === "a" && !this.files.has(path)) this.files.set(path, Buffer.alloc(0));
+    if (flags === "wx" && this.files.has(path)) throw fsError("EEXIST", path);
+    if ((flags === "a" || flags === "wx") && !this.files.has(path)) this.files.set(path, Buffer.alloc(0));
     const fd = this.nextFd++;
     this.fds.set(fd, path);
     return fd;
   }
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number {
     const path = this.fds.get(fd)!;
-    const crash = this.tick();
+    const crash = this.tick(path);
     // A crashing write lands only half of its bytes: the torn-tail case.
     const n = crash ? Math.floor(length / 2) : Math.min(length, this.maxChunk);
     this.files.set(path, Buffer.concat([this.files.get(path)!, buffer.subarray(offset, offset + n)]));
@@ -78,14 +124,24 @@ class FakeFs implements JournalFs {
   }
   fsyncSync(fd: number): void {
     // Directory fsyncs are best effort in the journal, so only file fsyncs are crash points.
-    if (!this.files.has(this.fds.get(fd)!)) return;
-    if (this.tick()) throw new Crash("crash during fsync");
+    const path = this.fds.get(fd)!;
+    if (!this.files.has(path)) return;
+    if (this.tick(path)) throw new Crash("crash during fsync");
   }
   closeSync(fd: number): void {
     this.fds.delete(fd);
   }
   truncateSync(path: string, length: number): void {
     this.files.set(path, this.files.get(path)!.subarray(0, length));
+  }
+  renameSync(from: string, to: string): void {
+    const data = this.files.get(from);
+    if (!data) throw fsError("ENOENT", from);
+    this.files.delete(from);
+    this.files.set(to, data);
+  }
+  unlinkSync(path: string): void {
+    if (!this.files.delete(path)) throw fsError("ENOENT", path);
   }
 }
 
@@ -108,7 +164,14 @@ describe("journal on disk", () => {
       type: "run-started",
       data: { specHash: "h1", args: { lr: 0.1 } },
       ts: "2026-01-01T00:00:00Z",
+      sum: expect.stringMatching(/^[0-9a-f]{16}$/),
     });
+    // The sums are the documented chain: sha256(previous sum + "\n" + canonical JSON without `sum`).
+    const unsealed = text.split("\n").slice(0, 3).map((line) => {
+      const { sum: _sum, ...record } = JSON.parse(line);
+      return record;
+    });
+    expect(text).toBe(seal(unsealed));
     const loaded = loadJournal(path);
     expect(loaded.tornTail).toBe(false);
     expect(loaded.records.map((r) => r.seq)).toEqual([1, 2, 3]);
@@ -121,8 +184,8 @@ describe("journal on disk", () => {
       { seq: 2, type: "run-stopped", data: { stoppedReason: "budget" } },
     ];
     const withTs = entries.map((e, i) => ({ ...e, ts: `t${i}` }));
-    const a = parseJournal(entries.map((e) => JSON.stringify(e) + "\n").join(""));
-    const b = parseJournal(withTs.map((e) => JSON.stringify(e) + "\n").join(""));
+    const a = parseJournal(seal(entries));
+    const b = parseJournal(seal(withTs));
     expect(replayState(b.records)).toEqual(replayState(a.records));
   });
 
@@ -130,7 +193,10 @@ describe("journal on disk", () => {
     const path = join(tmp(), "journal.jsonl");
     writeFileSync(
       path,
-      '{"seq":1,"type":"step-started","step":"a"}\n{"seq":2,"type":"step-completed","step":"a","data":{"result":1}}\n{"seq":3,"type":"step-sta',
+      seal([
+        { seq: 1, type: "step-started", step: "a" },
+        { seq: 2, type: "step-completed", step: "a", data: { result: 1 } },
+      ]) + '{"seq":3,"type":"step-sta',
     );
     const loaded = loadJournal(path);
     expect(loaded.tornTail).toBe(true);
@@ -141,23 +207,27 @@ describe("journal on disk", () => {
     expect(journal.recovery.tornTail).toBe(true);
     journal.append({ type: "step-started", step: "b" });
     journal.close();
+    expect(readFileSync(path, "utf8").startsWith(seal(loaded.records.map(({ sum: _sum, ...r }) => r)))).toBe(true);
     const reloaded = loadJournal(path);
     expect(reloaded.tornTail).toBe(false);
     expect(reloaded.records.map((r) => r.seq)).toEqual([1, 2, 3]);
   });
 
   it("treats a complete-looking last line without newline as torn (its append never returned)", () => {
-    const loaded = parseJournal('{"seq":1,"type":"step-started","step":"a"}');
+    const loaded = parseJournal(seal([{ seq: 1, type: "step-started", step: "a" }]).trimEnd());
     expect(loaded).toMatchObject({ records: [], tornTail: true, validBytes: 0 });
   });
 
+  const first = { seq: 1, type: "step-started", step: "a" };
   it.each([
-    ["invalid JSON in the middle", '{"seq":1,"type":"step-started","step":"a"}\n{"seq":2,"ty\n{"seq":3,"type":"step-started","step":"b"}\n', 2, /invalid JSON/],
-    ["an empty line", '{"seq":1,"type":"step-started","step":"a"}\n\n', 2, /empty line/],
-    ["seq out of order", '{"seq":1,"type":"step-started","step":"a"}\n{"seq":3,"type":"step-started","step":"b"}\n', 2, /expected seq 2, found 3/],
-    ["an unknown record type", '{"seq":1,"type":"step-teleported","step":"a"}\n', 1, /unknown record type "step-teleported"/],
-    ["a missing step", '{"seq":1,"type":"step-completed","data":{}}\n', 1, /needs a string `step`/],
-    ["a bad amount", '{"seq":1,"type":"reservation","key":"k","data":{"amountUsd":"5"}}\n', 1, /amountUsd/],
+    ["invalid JSON in the middle", seal([first]) + '{"seq":2,"ty\n' + seal([{ seq: 3, type: "step-started", step: "b" }]), 2, /invalid JSON/],
+    ["an empty line", seal([first]) + "\n", 2, /empty line/],
+    ["seq out of order", seal([first, { seq: 3, type: "step-started", step: "b" }]), 2, /expected seq 2, found 3/],
+    ["an unknown record type", seal([{ seq: 1, type: "step-teleported", step: "a" }]), 1, /unknown record type "step-teleported"/],
+    ["a missing step", seal([{ seq: 1, type: "step-completed", data: {} }]), 1, /needs a string `step`/],
+    ["a bad amount", seal([{ seq: 1, type: "reservation", key: "k", data: { amountUsd: "5" } }]), 1, /amountUsd/],
+    ["a record without a sum (a journal from before the checksum chain)", '{"seq":1,"type":"step-started","step":"a"}\n', 1, /missing `sum`/],
+    ["a wrong sum", seal([first]).replace(/"sum":"[0-9a-f]{16}"/, '"sum":"0000000000000000"'), 1, /checksum mismatch/],
   ])("rejects %s with SPR102 and the line number", (_name, text, line, detail) => {
     const path = join(tmp(), "journal.jsonl");
     writeFileSync(path, text);
@@ -173,7 +243,7 @@ describe("journal on disk", () => {
 
   it("refuses to open a corrupt journal rather than restarting", () => {
     const path = join(tmp(), "journal.jsonl");
-    writeFileSync(path, '{"seq":1,"type":"step-started","step":"a"}\nnot json\n{"seq":3,"type":"step-started","step":"a"}\n');
+    writeFileSync(path, seal([{ seq: 1, type: "step-started", step: "a" }]) + "not json\n" + seal([{ seq: 3, type: "step-started", step: "a" }]));
     expect(() => openJournal(path)).toThrow(expect.objectContaining({ code: "SPR102" }));
     expect(readFileSync(path, "utf8")).toContain("not json"); // left untouched for inspection
   });
@@ -193,6 +263,7 @@ describe("journal on disk", () => {
     fs.arm(1);
     expect(() => journal.append({ type: "step-started", step: "a" })).toThrow(expect.objectContaining({ code: "SPR101" }));
     expect(() => journal.append({ type: "step-started", step: "a" })).toThrow(expect.objectContaining({ code: "SPR104" }));
+    journal.close(); // the process "died"; closing releases its lock
     fs.arm(undefined);
     const reopened = openJournal("/j.jsonl", { fs });
     expect(reopened.recovery.tornTail).toBe(true);
@@ -215,8 +286,8 @@ describe("runStep", () => {
     const path = join(tmp(), "journal.jsonl");
     let calls = 0;
     const execute = async () => ({ n: ++calls });
-    const first = await runStep(openJournal(path), { step: "a", execute });
-    const second = await runStep(openJournal(path), { step: "a", execute });
+    const first = await withJournal(path, (journal) => runStep(journal, { step: "a", execute }));
+    const second = await withJournal(path, (journal) => runStep(journal, { step: "a", execute }));
     expect(first).toEqual({ status: "completed", step: "a", result: { n: 1 } });
     expect(second).toEqual({ status: "cached", step: "a", result: { n: 1 } });
     expect(calls).toBe(1);
@@ -250,9 +321,10 @@ describe("runStep", () => {
     });
     await expect(boom).rejects.toThrow("connection reset");
     expect(journal.state().failures).toEqual({ train: 1 });
+    journal.close();
 
     let calls = 0;
-    const again = await runStep(openJournal(path), { step: "train", billableKey: "k", execute: async () => ++calls });
+    const again = await withJournal(path, (reopened) => runStep(reopened, { step: "train", billableKey: "k", execute: async () => ++calls }));
     expect(again).toEqual({ status: "needs-reconciliation", step: "train", key: "k" });
     expect(calls).toBe(0);
   });
@@ -317,11 +389,16 @@ class FakeProvider {
   }
 }
 
-/** One "process": open the journal, skip what is done, finish the rest. */
-async function runScript(fs: FakeFs, provider: FakeProvider): Promise<void> {
-  const journal = openJournal(PATH, { fs });
+/** A simulated process: only the current one is alive, so a crashed one's lock is stale. */
+function processOwner(pid: number): LockOwner {
+  return { pid, isAlive: (other) => other === pid };
+}
+
+/** One "process": create or resume the run, skip what is done, finish the rest. */
+async function runScript(fs: FakeFs, provider: FakeProvider, owner: LockOwner = processOwner(1)): Promise<void> {
+  const options = { fs, owner, specHash: "sha256:abc" };
+  const journal = fs.existsSync(PATH) ? resumeRunJournal(PATH, options) : createRunJournal(PATH, { ...options, args: { seed: 1 } });
   const state = journal.state();
-  if (!state.run) journal.append({ type: "run-started", data: { specHash: "sha256:abc", args: { seed: 1 } } });
   let previous: unknown = null;
   for (const { step, costUsd } of SCRIPT) {
     const billableKey = costUsd > 0 ? `${step}#1` : undefined;
@@ -351,10 +428,11 @@ async function runWithCrashes(crashPoints: readonly number[]) {
   const fs = new FakeFs();
   const provider = new FakeProvider();
   let crashes = 0;
+  let pid = 1000;
   for (const point of [...crashPoints, undefined]) {
     fs.arm(point);
     try {
-      await runScript(fs, provider);
+      await runScript(fs, provider, processOwner(++pid));
       break;
     } catch (error) {
       // The only acceptable failure is our injected crash, surfaced as a journal write error.
@@ -363,25 +441,36 @@ async function runWithCrashes(crashPoints: readonly number[]) {
       crashes += 1;
     }
   }
-  return { fs, provider, crashes, state: replayState(loadJournal(PATH, { fs }).records) };
+  const loaded = loadJournal(PATH, { fs });
+  return { fs, provider, crashes, state: replayState(loaded.records), loaded };
 }
 
 describe("crash injection", () => {
   const billableKeys = SCRIPT.filter((s) => s.costUsd > 0).map((s) => `${s.step}#1`);
   let reference: Awaited<ReturnType<typeof runWithCrashes>>;
   let totalOps = 0;
+  let opPaths: string[] = [];
   beforeAll(async () => {
     reference = await runWithCrashes([]);
     const fs = new FakeFs();
     fs.arm(undefined);
     await runScript(fs, new FakeProvider());
     totalOps = fs.ops;
+    opPaths = fs.opPaths;
   });
 
   it("the crash-free run completes every step and submits each billable job once", () => {
     expect(Object.keys(reference.state.completedSteps)).toEqual(SCRIPT.map((s) => s.step));
     expect(reference.state.stopped).toEqual({ stoppedReason: "completed" });
     expect(Object.fromEntries(reference.provider.submissions)).toEqual(Object.fromEntries(billableKeys.map((k) => [k, 1])));
+  });
+
+  it("the crash points include the lock, the first record's temp file, every record and every head write", () => {
+    const files = new Set(opPaths);
+    expect([...files].sort()).toEqual([PATH, `${PATH}.head.tmp`, `${PATH}.lock`, `${PATH}.new`].sort());
+    // Each record after the first: write + fsync of the record, then write + fsync of the head.
+    const records = reference.loaded.records.length;
+    expect(opPaths.filter((p) => p === `${PATH}.head.tmp`)).toHaveLength(2 * records);
   });
 
   it("crashing at EVERY write/fsync and resuming gives the same final state, with no double submission", async () => {
@@ -392,6 +481,10 @@ describe("crash injection", () => {
       expect(run.crashes, `crash at op ${k}`).toBe(1);
       expect(run.state, `crash at op ${k}`).toEqual(reference.state);
       for (const key of billableKeys) expect(run.provider.submissions.get(key), `crash at op ${k}, ${key}`).toBe(1);
+      // The last process closed cleanly: no lock left, and the head names the last record.
+      expect(run.fs.files.has(`${PATH}.lock`), `crash at op ${k}`).toBe(false);
+      const last = run.loaded.records.at(-1)!;
+      expect(run.loaded.head, `crash at op ${k}`).toEqual({ seq: last.seq, sum: last.sum });
     }
   });
 
@@ -415,6 +508,8 @@ describe("real-file torn tail from a killed writer", () => {
     journal.append({ type: "step-started", step: "a" });
     journal.close();
     appendFileSync(path, '{"seq":2,"type":"step-com');
-    expect(openJournal(path).records()).toHaveLength(1);
+    const reopened = openJournal(path);
+    expect(reopened.records()).toHaveLength(1);
+    reopened.close();
   });
 });

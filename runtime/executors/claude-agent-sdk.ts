@@ -42,6 +42,9 @@ export function createAgentSdkExecutor(config: AgentSdkExecutorOptions = {}): Ex
   let query = config.query;
   return {
     name: "claude-agent-sdk",
+    // The agent's own tokens are reported (`total_cost_usd`), not what the jobs it starts cost: it
+    // runs the reading and writing steps; billable steps stay in Claude Code, behind its spend guard.
+    capabilities: { read: true, write: true, bill: false, reportsCost: false },
     async run(request, opts) {
       const prompt = request.prompt;
       if (prompt === undefined) {

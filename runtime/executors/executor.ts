@@ -39,9 +39,21 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What an executor can do. The node runner refuses a billable agent call through an executor
+ * without `bill` and `reportsCost`: spend it cannot see is spend the ledger cannot cap.
+ */
+export interface ExecutorCapabilities {
+  read: boolean;
+  write: boolean;
+  bill: boolean;
+  reportsCost: boolean;
+}
+
 /** A way to run steps (replay fixture, Claude agent, local command, …). */
 export interface Executor {
   name: string;
+  capabilities?: ExecutorCapabilities;
   run(step: StepRequest, opts: RunOptions): Promise<StepResult>;
 }
 

@@ -13,20 +13,52 @@ export interface ReplayFixture {
 
 /**
  * Executor that answers each step from `fixture`. An array gives successive
- * attempts (for retry tests); a single result answers every attempt.
+ * attempts (for retry tests); a single result answers every attempt. A request
+ * naming an agent is answered by that agent's recorded calls, in order (the
+ * node runner asks with the agent's name), so a recorded run replays step by step.
  */
 export function createReplayExecutor(fixture: ReplayFixture): Executor {
   const attempts = new Map<string, number>();
   return {
     name: "replay",
+    // A recording carries each call's cost, billable ones included.
+    capabilities: { read: true, write: true, bill: true, reportsCost: true },
     async run(request, opts) {
       if (opts.signal?.aborted) throw stepAbortedError(request.step);
-      const attempt = (attempts.get(request.step) ?? 0) + 1;
-      attempts.set(request.step, attempt);
+      const key = request.agentType ?? request.step;
+      const attempt = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, attempt);
       // Clone so a caller mutating a result cannot change later attempts.
-      return structuredClone(recordedResult(fixture, request.step, attempt));
+      return structuredClone(recordedResult(fixture, key, attempt));
     },
   };
+}
+
+/**
+ * A recorded run as JSON lines, one agent call a line in the order they were made:
+ * `{"agent": "<agentType>", "output": {...}, "costUsd": 0}` (`status` defaults to `ok`;
+ * `note` is for people). Blank lines and lines starting with `//` are skipped.
+ */
+export function parseReplayLines(text: string, path: string): ReplayFixture {
+  const steps: Record<string, StepResult[]> = Object.create(null);
+  text.split("\n").forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("//")) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (cause) {
+      throw new RuntimeError("SPR204", `${path}:${index + 1}: replay line is not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    if (!isObject(value) || typeof value.agent !== "string" || value.agent === "") {
+      throw new RuntimeError("SPR204", `${path}:${index + 1}: replay line needs a string \`agent\``, { hint: '{"agent": "<agent name>", "output": {...}, "costUsd": 0}' });
+    }
+    const result = { status: value.status ?? "ok", costUsd: value.costUsd ?? 0, output: value.output } as StepResult;
+    const problem = resultProblem(result);
+    if (problem !== undefined) throw new RuntimeError("SPR204", `${path}:${index + 1}: replay line ${problem}`);
+    (steps[value.agent] ??= []).push(result);
+  });
+  return { steps };
 }
 
 function recordedResult(fixture: ReplayFixture, step: string, attempt: number): StepResult {
@@ -48,7 +80,7 @@ function recordedResult(fixture: ReplayFixture, step: string, attempt: number): 
   return result;
 }
 
-/** Read and validate a replay fixture file. */
+/** Read and validate a replay fixture file: JSON lines (`.jsonl`) or one JSON object. */
 export function loadReplayFixture(path: string): ReplayFixture {
   let text: string;
   try {
@@ -56,6 +88,7 @@ export function loadReplayFixture(path: string): ReplayFixture {
   } catch (cause) {
     throw new RuntimeError("SPR204", `cannot read replay fixture ${path}`, { cause, hint: "check the path" });
   }
+  if (path.endsWith(".jsonl")) return parseReplayLines(text, path);
   let value: unknown;
   try {
     value = JSON.parse(text);

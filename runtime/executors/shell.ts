@@ -32,6 +32,8 @@ const USE_PROCESS_GROUP = process.platform !== "win32";
 export function createShellExecutor(config: ShellExecutorOptions = {}): Executor {
   return {
     name: "shell",
+    // Runs local commands; a billable command's cost is not something it can see.
+    capabilities: { read: true, write: true, bill: false, reportsCost: false },
     async run(request, opts) {
       const argv = request.command;
       if (argv === undefined || argv.length === 0) {

@@ -23,6 +23,8 @@ export interface DriverAgent {
 /** The part of a pipeline `Step` the driver reads. */
 export interface DriverStep {
   id: string;
+  /** The step's position (0-based), as printed in generated scripts. */
+  index?: number;
   title: string;
   kind: string;
   agents: DriverAgent[];
@@ -63,7 +65,17 @@ export interface DriverPipeline {
   scopeStripPrefixes?: string[];
   /** Rule id → rule text, named once; each agent's `rules` lists the ids it is told. */
   rules?: { [id: string]: string };
+  /** The task classes the intake chooses among (null: the task is not classified). */
+  taskClasses?: string[] | null;
 }
+
+/**
+ * A pipeline as a generated script prints it: each agent's schema may be the key of a schema
+ * table (`pipelineWithSchemas` resolves it), so every schema is written once.
+ */
+export type DriverPipelineSource = Omit<DriverPipeline, "steps"> & {
+  steps: (Omit<DriverStep, "agents"> & { agents: (Omit<DriverAgent, "schema"> & { schema: DriverSchema | string })[] })[];
+};
 
 /** Options of one `agent()` call. */
 export interface AgentCallOptions {

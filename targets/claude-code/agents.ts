@@ -3,9 +3,10 @@
  * the agent's identity and least-privilege tools; the body is its system prompt, printed from
  * the spec's text as inert Markdown. The structured-output schema lives in the workflow script.
  */
+import { leadingRuleId, splitInstructions } from "../../compiler/driver-pipeline.js";
 import type { AgentSpec, Step } from "../../compiler/pipeline.js";
 import type { Profile } from "../../compiler/profile.js";
-import type { EmitContext, OutputFile, TargetProblem } from "../target.js";
+import type { EmitContext, OutputFile, TargetProblem } from "../../compiler/target.js";
 import { agentRoute } from "./workflow.js";
 import { bullet, frontmatter, readFrontmatter, htmlComment, inlineCode, oneLine, provenanceText, splitFrontmatter, textLines, type FrontmatterValue } from "./markdown.js";
 
@@ -150,41 +151,6 @@ function ruleLines(agent: AgentSpec, rules: string[]): string[] {
   return [`- The spec's rules ${agent.rules.map(inlineCode).join(", ")}: the workflow gives you their text with every task.`];
 }
 
-/**
- * Separate rule texts from the other instructions. The realization writes a rule's text as an
- * instruction starting with its id (`R7: …`); rule ids without such an instruction are still listed.
- */
-export function splitInstructions(agent: AgentSpec): { rules: string[]; tasks: string[] } {
-  const rules: string[] = [];
-  const tasks: string[] = [];
-  const matched = new Set<string>();
-  const ids = new Set(agent.rules);
-  for (const instruction of agent.instructions) {
-    const id = leadingRuleId(instruction, ids);
-    if (id === undefined) tasks.push(instruction);
-    else {
-      rules.push(instruction);
-      matched.add(id);
-    }
-  }
-  for (const id of agent.rules) if (!matched.has(id)) rules.push(`${id} (see the spec for its text)`);
-  return { rules, tasks };
-}
-
-/**
- * The rule id an instruction starts with, if it is one of `ids`: its leading token, looked up
- * once, so splitting is linear in instructions rather than instructions × rules.
- */
-export function leadingRuleId(text: string, ids: Set<string>): string | undefined {
-  const lead = /^\s*([^\s(:,;]+)/.exec(text)?.[1] ?? "";
-  return [lead, lead.replace(/[.:]+$/, "")].find((candidate) => ids.has(candidate) && startsWithId(text, candidate));
-}
-
-function startsWithId(text: string, id: string): boolean {
-  const trimmed = text.trimStart();
-  return id !== "" && trimmed.startsWith(id) && !/^[A-Za-z0-9_]/.test(trimmed.slice(id.length));
-}
-
 /** Rules the profile adds to every read-only agent, and to every agent that can run commands. */
 function fixedRules(profile: Profile, agent: AgentSpec): string[] {
   const rules: string[] = [];
@@ -240,3 +206,5 @@ function validateAgentFile(file: OutputFile, agent: AgentSpec, profile: Profile)
   });
   return problems;
 }
+
+export { leadingRuleId, splitInstructions };

@@ -7,7 +7,7 @@
 import { sortKeys } from "../../compiler/json.js";
 import { hooksRun } from "../../compiler/realize/enforcement.js";
 import type { HookConfig } from "../../runtime/hook/decide.js";
-import type { EmitContext, OutputFile } from "../target.js";
+import type { EmitContext, OutputFile } from "../../compiler/target.js";
 import { STEP_KINDS } from "../../runtime/workflow/index.js";
 import { agentSlots } from "./workflow.js";
 import { jsLineComment, provenanceText } from "./markdown.js";

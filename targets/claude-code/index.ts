@@ -1,10 +1,10 @@
 import { agentFiles, validateAgents, verifyAgentFiles } from "./agents.js";
 import { hookFile, needsSpendHook } from "./hook.js";
-import { manifestFile } from "./manifest.js";
+import { manifestFile, manifestPath } from "./manifest.js";
 import { settingsFile } from "./settings.js";
 import { quickCheckWorkflow } from "./validate-workflow.js";
 import { emitWorkflow, RUNTIME_END, RUNTIME_START, WORKFLOW_ROOTS } from "./workflow.js";
-import { checkOutputFiles, type EmitContext, type OutputFile, type Target, type TargetProblem } from "../target.js";
+import { checkOutputFiles, type EmitContext, type OutputFile, type Target, type TargetProblem } from "../../compiler/target.js";
 
 /**
  * The script with the inlined runtime blanked out (lines kept, so line numbers hold). The runtime is
@@ -25,6 +25,7 @@ export function blankRuntime(script: string): string {
  */
 export const claudeCode: Target = {
   name: "claude-code",
+  manifestPath,
   validate: validateAgents,
   emit(ctx: EmitContext): OutputFile[] {
     const kinds = [...new Set(ctx.pipeline.steps.map((step) => step.kind))].sort();

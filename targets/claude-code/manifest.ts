@@ -4,7 +4,8 @@
  * last, from the other files' paths.
  */
 import { stableJson } from "../../compiler/json.js";
-import type { EmitContext, OutputFile } from "../target.js";
+import { pipelineManifest } from "../../compiler/manifest.js";
+import type { EmitContext, OutputFile } from "../../compiler/target.js";
 
 /** One manifest per compiled spec, so several specs can share a project. */
 export function manifestPath(name: string): string {
@@ -18,26 +19,10 @@ export function manifestFile(ctx: EmitContext, otherFiles: OutputFile[]): Output
 
 /** The manifest as an object, before printing. */
 export function manifestObject(ctx: EmitContext, otherFiles: OutputFile[]): { [key: string]: unknown } {
-  const { pipeline, profile, provenance } = ctx;
-  const files = [...new Set(otherFiles.map((file) => file.path).filter((path) => path !== manifestPath(pipeline.name)))].sort();
-  return {
-    specc: provenance.specc,
-    source: { path: provenance.source, sha256: provenance.sha256 },
-    profile: profile.name,
-    minClaudeCodeVersion: profile.minClaudeCodeVersion,
-    command: `/${pipeline.name}`,
-    stopReasons: ctx.stopReasons ? [...ctx.stopReasons] : undefined,
-    steps: pipeline.steps.map((step) => ({
-      index: step.index,
-      id: step.id,
-      title: step.title,
-      kind: step.kind,
-      trace: { label: step.trace.label, reason: step.trace.reason, elements: step.trace.elements },
-      agents: step.agents.map((agent) => agent.name),
-    })),
-    omitted: pipeline.omitted,
-    enforcement: pipeline.enforcement,
-    accounting: pipeline.accounting,
-    files,
-  };
+  const { pipeline, profile } = ctx;
+  return pipelineManifest(ctx, {
+    path: manifestPath(pipeline.name),
+    files: otherFiles,
+    extra: { minClaudeCodeVersion: profile.minClaudeCodeVersion, command: `/${pipeline.name}` },
+  });
 }

@@ -3,25 +3,12 @@
  * whatever it contains (backticks, `${…}`, `*\/`, `---`, YAML specials, control characters),
  * these helpers print it so it stays inert text in the place it lands.
  */
+import { commentText, jsLineComment, normalizeText, oneLine } from "../../compiler/js-print.js";
+
+export { commentText, jsLineComment, normalizeText, oneLine };
 
 /** Frontmatter values: strings, numbers and lists of strings (all a subagent file needs). */
 export type FrontmatterValue = string | number | string[];
-
-// Line breaks in any of the senses YAML, JavaScript or Unicode give them.
-const LINE_BREAKS = /\r\n|[\r\n\u0085\u2028\u2029\v\f]/g;
-// C0 and C1 controls and DEL, except tab and the breaks above; and the byte-order mark.
-const CONTROLS = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f\ufeff]/g;
-const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** Text with controls and lone surrogates removed and every line break as `\n`. */
-export function normalizeText(text: string): string {
-  return text.replace(LINE_BREAKS, "\n").replace(CONTROLS, "").replace(LONE_SURROGATES, "\ufffd");
-}
-
-/** One line: every run of whitespace (line breaks included) becomes one space. */
-export function oneLine(text: string): string {
-  return normalizeText(text).replace(/\s+/g, " ").trim();
-}
 
 // A line that would close frontmatter, start a heading, fence, thematic break or setext underline.
 const STRUCTURAL = /^(#|`{3}|~{3}|[-=]+[ \t]*$|([-*_+.])[ \t]*\2[ \t]*\2[-*_=+. \t]*$)/;
@@ -135,30 +122,11 @@ export function splitFrontmatter(text: string): { yaml: string; body: string; bo
   return { yaml, body: text.slice(end + 5), bodyLine: yaml.split("\n").length + 2 };
 }
 
-/**
- * Comment text: one line (every JavaScript, YAML and Unicode line break, U+2028 and U+2029
- * included, is a space), no controls, and no `*\/` or `--` (so neither a block comment nor an HTML
- * comment can be closed by it), so a spec or file name can end no comment early.
- */
-export function commentText(text: string): string {
-  let line = oneLine(text);
-  // Repeated until stable: `---` becomes `- --` in one pass.
-  for (let previous = ""; previous !== line; ) {
-    previous = line;
-    line = line.replace(/\*\//g, "* /").replace(/--/g, "- -");
-  }
-  return line;
-}
-
 /** An HTML comment that no text can close early. */
 export function htmlComment(text: string): string {
   return `<!-- ${commentText(text).replace(/>/g, "&gt;")} -->`;
 }
 
-/** A JavaScript line comment: one line, so no line terminator can end it early. */
-export function jsLineComment(text: string): string {
-  return `// ${commentText(text)}`;
-}
 
 /** The provenance sentence every generated file carries; the spec's hash is only in the manifest, so an edit leaves this line alone. */
 export function provenanceText(provenance: { source: string; specc: string }): string {

@@ -4,7 +4,7 @@
  * comment; the manifest lists the file instead.
  */
 import { stableJson } from "../../compiler/json.js";
-import type { EmitContext, OutputFile } from "../target.js";
+import type { EmitContext, OutputFile } from "../../compiler/target.js";
 import { hookPath, needsSpendHook } from "./hook.js";
 
 export const SETTINGS_PATH = ".claude/settings.json";

@@ -1,7 +1,9 @@
-import { sortKeys, stableJson } from "../../compiler/json.js";
+import { driverPipeline, pipelineRules, pipelineSchemas } from "../../compiler/driver-pipeline.js";
+import { jsString, jsTable } from "../../compiler/js-print.js";
+import { stableJson } from "../../compiler/json.js";
+export { pipelineRules, pipelineSchemas } from "../../compiler/driver-pipeline.js";
 import type { AgentSpec, JsonSchema, Pipeline, Step } from "../../compiler/pipeline.js";
 import { stepSlots } from "../../runtime/workflow/index.js";
-import { leadingRuleId, splitInstructions } from "./agents.js";
 import { jsLineComment } from "./markdown.js";
 
 /** The lines that fence the inlined runtime in a workflow script. */
@@ -18,10 +20,8 @@ export interface WorkflowInput {
   runtime: string;
 }
 
-/** A JavaScript string literal: spec text stays data (JSON escapes quotes, newlines, controls). */
-export function literal(text: string): string {
-  return JSON.stringify(text);
-}
+/** A JavaScript string literal: spec text stays data. */
+export const literal = jsString;
 
 /** The `agent()` model and effort per slot (claude-code-formats §1.4): pollers and finders run on a cheaper model. */
 export const SLOT_ROUTES: { [slot: string]: { model: string; effort?: string } } = {
@@ -41,77 +41,15 @@ export function agentRoute(step: Step, agent: AgentSpec): { model: string; effor
 }
 
 /**
- * Rule id → rule text, once for the whole pipeline. The realization writes a rule's text as an
- * instruction starting with its id; the first such text of each id is the rule's.
- */
-export function pipelineRules(pipeline: Pipeline): { [id: string]: string } {
-  const rules: { [id: string]: string } = Object.create(null) as { [id: string]: string };
-  for (const agent of pipeline.steps.flatMap((step) => step.agents)) {
-    const ids = new Set(agent.rules);
-    for (const text of splitInstructions(agent).rules) {
-      const id = leadingRuleId(text, ids);
-      if (id !== undefined && !Object.hasOwn(rules, id)) rules[id] = text;
-    }
-  }
-  return rules;
-}
-
-/**
- * Every agent's schema under one key (`kind/slot`, with the step id added when two steps of a kind
- * differ), so each schema is written once in the script and agents name it.
- */
-export function pipelineSchemas(pipeline: Pipeline): { schemas: { [key: string]: JsonSchema }; keys: Map<AgentSpec, string> } {
-  const schemas: { [key: string]: JsonSchema } = Object.create(null) as { [key: string]: JsonSchema };
-  const keys = new Map<AgentSpec, string>();
-  for (const step of pipeline.steps) {
-    const slots = agentSlots(step);
-    step.agents.forEach((agent, index) => {
-      const text = JSON.stringify(sortKeys(agent.schema));
-      const candidates = [`${step.kind}/${slots[index]}`, `${step.kind}/${slots[index]}/${step.id}`, `${step.kind}/${slots[index]}/${step.id}/${index}`];
-      const key = candidates.find((candidate) => !Object.hasOwn(schemas, candidate) || JSON.stringify(sortKeys(schemas[candidate])) === text) ?? `${agent.name}`;
-      if (!Object.hasOwn(schemas, key)) schemas[key] = agent.schema;
-      keys.set(agent, key);
-    });
-  }
-  return { schemas, keys };
-}
-
-/**
- * What the runtime driver reads of the pipeline. Agent instructions live in the subagent files and
- * the trace in the manifest, so the script carries only what it executes; schemas are referenced
- * by their key in `SCHEMAS`, rules by their id in `RULES`.
+ * What the runtime driver reads of the pipeline (`driverPipeline`), with each agent routed to the
+ * model its slot runs on in Claude Code.
  */
 export function scriptPipeline(pipeline: Pipeline, schemaKeys?: Map<AgentSpec, string>): object {
-  return {
-    name: pipeline.name,
-    params: pipeline.params,
-    // Only the numbers the driver enforces; the rest of the contract is in the manifest.
-    contract: { costCapUsd: pipeline.contract.costCapUsd, maxIterations: pipeline.contract.maxIterations, maxRetries: pipeline.contract.maxRetries, repetition: pipeline.contract.repetition },
-    protectedKeys: pipeline.protectedKeys,
-    scopeStripPrefixes: pipeline.scopeStripPrefixes,
-    taskClasses: pipeline.taskClasses,
-    steps: pipeline.steps.map((step) => ({
-      id: step.id,
-      index: step.index,
-      title: step.title,
-      kind: step.kind,
-      config: step.config,
-      agents: step.agents.map((agent) => ({
-        name: agent.name,
-        role: agent.role,
-        schema: schemaKeys?.get(agent) ?? agent.schema,
-        rules: agent.rules.length > 0 ? agent.rules : undefined,
-        route: agentRoute(step, agent) ?? undefined,
-      })),
-    })),
-  };
+  return driverPipeline(pipeline, { schemaKeys, route: agentRoute });
 }
 
-/** A table printed one entry a line, so a change to one entry is a one-line diff. */
 function tableLiteral(name: string, table: { [key: string]: unknown }): string {
-  const keys = Object.keys(table).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
-  if (keys.length === 0) return `const ${name} = {};`;
-  return [`const ${name} = {`, ...keys.map((key) => `  ${literal(key)}: ${JSON.stringify(sortKeys(table[key]))},`), "};"].join("\n");
+  return jsTable(`const ${name}`, table);
 }
 
 /** `meta` as a pure literal: no variables, calls, spreads or template interpolation. */

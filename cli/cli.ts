@@ -1,6 +1,6 @@
 import { COMMANDS, findCommand } from "./commands/index.js";
 import { commandHelp, EXIT, version, wantsHelp, type Io } from "./commands/common.js";
-import { SpeccError } from "./errors.js";
+import { SpeccError } from "../compiler/errors.js";
 
 // Shared helpers live in commands/common.ts so command files need not import this module back.
 export { colorize, describeFailure, displayPath, EXIT, version, type Io } from "./commands/common.js";
@@ -21,7 +21,8 @@ export function usage(): string {
     `  ${"-v, --version".padEnd(width)}Show the version`,
     "",
     "Exit codes: 0 ok (warnings allowed), 1 a spec has errors or `compile --check` found stale files,",
-    "2 usage or I/O problem (with several files the highest code wins), 3 internal error.",
+    "2 usage or I/O problem (with several files the highest code wins), 3 a run stopped for a human",
+    "decision (`specc run`), 70 internal error.",
     "Set NO_COLOR=1 to disable colors.",
   ].join("\n");
 }

@@ -1,10 +1,10 @@
 import type { VFile } from "vfile";
-import { analyze, type Analysis } from "../analyze.js";
-import { formatMessages, hasErrors, messagesToJson } from "../diagnostics.js";
-import { SpeccError } from "../errors.js";
-import { stableJson } from "../json.js";
-import { outline } from "../outline.js";
-import { readSpec } from "../read-spec.js";
+import { analyze, type Analysis } from "../../compiler/analyze.js";
+import { formatMessages, hasErrors, messagesToJson } from "../../compiler/diagnostics.js";
+import { SpeccError } from "../../compiler/errors.js";
+import { stableJson } from "../../compiler/json.js";
+import { outline } from "../../compiler/outline.js";
+import { readSpec } from "../../compiler/read-spec.js";
 import { absolutePath, colorize, defineCommand, describeFailure, displayPath, EXIT, type Io, type Values } from "./common.js";
 
 // A new boolean flag is one entry here plus its branch in `printText`.
@@ -33,7 +33,7 @@ export const checkCommand = defineCommand({
     "Diagnostics go to stderr, each file followed by a summary line; a file that cannot be read prints",
     "one line and the other files are still checked. With --json, stdout is one array of all messages.",
     "Exit codes: 0 no errors (warnings allowed), 1 a spec has errors, 2 a file could not be read or a",
-    "usage problem, 3 internal error. With several files the highest code wins.",
+    "usage problem, 70 internal error. With several files the highest code wins.",
   ].join("\n"),
   async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new SpeccError("check: expected at least one spec file", { hint: "run `specc check specs/ml-research.md`" });

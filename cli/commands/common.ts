@@ -2,14 +2,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { SpeccError } from "../errors.js";
+import { SpeccError } from "../../compiler/errors.js";
+import { RuntimeError } from "../../runtime/errors.js";
 
 /**
  * Exit codes, documented in README.md. They are ordered by priority: when one run has several
  * outcomes (`specc check a.md b.md`), the highest code wins.
  */
-export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
-
+/**
+ * Exit codes, one table for every command: 3 is a run that stopped for a human decision (`specc
+ * run`); an internal error (a bug) is 70, sysexits' EX_SOFTWARE, so no script mistakes it for either.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, human: 3, internal: 70 } as const;
 
 export interface Io {
   out: (text: string) => void;
@@ -17,11 +21,17 @@ export interface Io {
   /** Relative paths on the command line are resolved against this, not `process.cwd()`. */
   cwd: string;
   color: boolean;
+  /** Whether stderr is a terminal (a live view can redraw in place). */
+  tty?: boolean;
+  /** Raw write to stderr, for redrawing; without it the view prints lines. */
+  write?: (text: string) => void;
 }
 
 /** One command-line flag; the same table drives parsing and `specc <command> --help`. */
 export interface Flag {
   type: "boolean" | "string";
+  /** A string flag that may be given more than once (its value is then a list). */
+  multiple?: boolean;
   /** The value's placeholder in the help (`--out <dir>`); string flags only. */
   value?: string;
   help: string;
@@ -30,7 +40,7 @@ export interface Flag {
 export type Flags = Record<string, Flag>;
 
 /** Parsed flag values: booleans for boolean flags, strings for string flags, unset when absent. */
-export type Values<F extends Flags> = { [K in keyof F]?: F[K]["type"] extends "boolean" ? boolean : string };
+export type Values<F extends Flags> = { [K in keyof F]?: F[K]["type"] extends "boolean" ? boolean : F[K]["multiple"] extends true ? string[] : string };
 
 export interface Command {
   name: string;
@@ -52,7 +62,7 @@ export function defineCommand<F extends Flags>(
 }
 
 function parseFlags<F extends Flags>(name: string, flags: F, args: string[]): { values: Values<F>; positionals: string[] } {
-  const options = Object.fromEntries(Object.entries(flags).map(([flag, { type }]) => [flag, { type }]));
+  const options = Object.fromEntries(Object.entries(flags).map(([flag, { type, multiple }]) => [flag, { type, multiple: multiple === true }]));
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values: values as Values<F>, positionals };
@@ -69,7 +79,7 @@ export function wantsHelp(args: string[]): boolean {
 
 /** `specc <command> --help`, generated from the command's own table. */
 export function commandHelp(command: Command): string {
-  const flags = Object.entries(command.flags).map(([flag, { type, value, help }]) => [`--${flag}${type === "string" ? ` <${value ?? "value"}>` : ""}`, help]);
+  const flags = Object.entries(command.flags).map(([flag, { type, value, help, multiple }]) => [`--${flag}${type === "string" ? ` <${value ?? "value"}>` : ""}${multiple ? " ..." : ""}`, help]);
   const rows = [...flags, ["-h, --help", "Show this help"]];
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
   return [
@@ -128,6 +138,8 @@ export function colorize(text: string, color: boolean): string {
 /** Print a failure as one line (plus a hint), never a stack trace unless SPECC_DEBUG is set. */
 export function describeFailure(error: unknown): { text: string; exitCode: number } {
   if (error instanceof SpeccError) return { text: `specc: error: ${oneLineOf(error.message)}${error.hint ? `\n  hint: ${error.hint}` : ""}`, exitCode: error.exitCode };
+  // The runtime's errors are about the user's run (a journal, a fixture, an argument), never a bug.
+  if (error instanceof RuntimeError) return { text: `specc: error: ${error.code} ${oneLineOf(error.message)}${error.hint ? `\n  hint: ${error.hint}` : ""}`, exitCode: EXIT.usage };
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
     return { text: "specc: error: the spec nests too deeply to process (maximum call stack exceeded), expected at most a few hundred levels of lists or quotes", exitCode: EXIT.usage };
   }

@@ -3,8 +3,8 @@
  * `validate` re-reads what was printed and reports problems (never throws at users). Targets
  * never read or write the disk: the compiler writes `OutputFile`s where the user asked.
  */
-import type { Pipeline } from "../compiler/pipeline.js";
-import type { Profile } from "../compiler/profile.js";
+import type { Pipeline } from "./pipeline.js";
+import type { Profile } from "./profile.js";
 
 /** One generated file, at a path relative to the project root (forward slashes). */
 export interface OutputFile {
@@ -52,6 +52,12 @@ export interface TargetProblem {
  */
 export interface Target {
   name: string;
+  /**
+   * The path of the manifest this target writes for a pipeline: it lists the files a compile
+   * wrote, so the next compile removes the ones it no longer produces (each target cleans up only
+   * after itself). Without it the target leaves nothing to clean.
+   */
+  manifestPath?(pipelineName: string): string;
   validate?(ctx: EmitContext): TargetProblem[];
   emit(ctx: EmitContext): OutputFile[];
   verify?(files: OutputFile[], ctx: EmitContext): TargetProblem[] | Promise<TargetProblem[]>;

@@ -1,9 +1,10 @@
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { formatMessages } from "../diagnostics.js";
-import { SpeccError } from "../errors.js";
-import { readSpec } from "../read-spec.js";
-import { isSafeRelativePath, type OutputFile } from "../../targets/target.js";
+import { formatMessages } from "../../compiler/diagnostics.js";
+import { SpeccError } from "../../compiler/errors.js";
+import { readSpec } from "../../compiler/read-spec.js";
+import { isSafeRelativePath, type OutputFile } from "../../compiler/target.js";
+import { TARGET_NAMES } from "../../targets/names.js";
 import { absolutePath, colorize, defineCommand, displayPath, EXIT, findUp, oneSpec, version, type Io } from "./common.js";
 
 /** Where output goes: `dir` for the file system, `shown` (as the user typed it) for messages. */
@@ -18,7 +19,7 @@ export const compileCommand = defineCommand({
   summary: "Compile a spec into a workflow for a target",
   args: "<spec> --target <target>",
   flags: {
-    target: { type: "string", value: "target", help: "What to compile for (targets: claude-code); required" },
+    target: { type: "string", value: "target", help: `What to compile for (targets: ${TARGET_NAMES.join(", ")}); required` },
     out: { type: "string", value: "dir", help: "Where to write the files (default: the working directory)" },
     profile: { type: "string", value: "profile", help: "A bundled realization profile (neutral, hf-skills) or a .json file (default: chosen from the spec's binding table: hf-skills when it binds capabilities to hf-skills, else neutral)" },
     check: { type: "boolean", help: "Write nothing; list stale, missing and no-longer-produced files" },
@@ -28,13 +29,13 @@ export const compileCommand = defineCommand({
     "Generated files name the spec by its path from the root of its project (the nearest directory",
     "above it with .git, else with package.json), so output does not depend on where specc runs.",
     "Exit codes: 0 written (with --check: up to date), 1 the spec has errors or --check found files out",
-    "of date, 2 usage or I/O problem, 3 internal error.",
+    "of date, 2 usage or I/O problem, 70 internal error.",
   ].join("\n"),
   async run({ values, positionals }, io) {
     const path = oneSpec(positionals, "compile");
     // Loaded here, not at the top, so `specc check` does not pay for the targets.
-    const [{ compile }, { loadProfile }, { TARGETS }] = await Promise.all([import("../compile.js"), import("../load-profile.js"), import("../../targets/index.js")]);
-    const names = Object.keys(TARGETS);
+    const [{ compile }, { loadProfile }, { TARGETS }] = await Promise.all([import("../../compiler/compile.js"), import("../../compiler/load-profile.js"), import("../../targets/index.js")]);
+    const names = [...TARGET_NAMES];
     if (!values.target) throw new SpeccError(`compile: missing --target, expected one of ${names.join(", ")}`, { hint: "run `specc compile --help`" });
     const target = TARGETS[values.target];
     if (!target) throw new SpeccError(`compile: unknown target \`${values.target}\`, expected one of ${names.join(", ")}`);
@@ -54,7 +55,7 @@ export const compileCommand = defineCommand({
     }
     if (result.profile && !values.check) io.err(`profile ${result.profile.name}: ${result.profile.why}`);
     const out = { dir: absolutePath(values.out ?? ".", io), shown: values.out ?? "." };
-    return values.check ? checkFiles(out, result.files, io) : writeFiles(out, result.files, io);
+    return values.check ? checkFiles(out, result.files, result.manifest, io) : writeFiles(out, result.files, result.manifest, io);
   },
 });
 
@@ -120,9 +121,8 @@ function staleFiles(out: OutDir, files: OutputFile[]): { file: OutputFile; found
  * what is inside --out: a manifest is data anyone could have planted, so a listed path is never
  * resolved through a symbolic link.
  */
-function orphanFiles(out: OutDir, files: OutputFile[]): { path: string; found: Found }[] {
-  const manifest = files.find((file) => /^\.specc\/[a-z0-9-]+\.manifest\.json$/.test(file.path));
-  const text = manifest ? readInside(out.dir, manifest.path) : null;
+function orphanFiles(out: OutDir, files: OutputFile[], manifest: string | null): { path: string; found: Found }[] {
+  const text = manifest ? readInside(out.dir, manifest) : null;
   if (text === null) return [];
   let listed: unknown;
   try {
@@ -152,10 +152,10 @@ function assertOutDirectory(out: OutDir): void {
   if (!stats.isDirectory()) throw new SpeccError(`compile: cannot write to \`${out.shown}\`: it is not a directory`, { hint: "choose a directory with --out" });
 }
 
-function checkFiles(out: OutDir, files: OutputFile[], io: Io): number {
+function checkFiles(out: OutDir, files: OutputFile[], manifest: string | null, io: Io): number {
   assertOutDirectory(out);
   const stale = staleFiles(out, files);
-  const orphans = orphanFiles(out, files);
+  const orphans = orphanFiles(out, files, manifest);
   for (const { file, found } of stale) io.err(`${join(out.shown, file.path)}: ${found.kind === "missing" ? "missing" : "stale"}`);
   for (const { path } of orphans) io.err(`${join(out.shown, path)}: no longer produced`);
   if (stale.length + orphans.length > 0) {
@@ -197,7 +197,7 @@ function ioError(error: unknown, what: string): SpeccError {
  * this one does not are removed in the same transaction, but never a file a person wrote, never
  * through a symbolic link, never outside --out. Every output problem is one line and exit 2.
  */
-export function writeFiles(out: OutDir, files: OutputFile[], io: Io, fs: { rename: (from: string, to: string) => void } = { rename: renameSync }): number {
+export function writeFiles(out: OutDir, files: OutputFile[], manifest: string | null, io: Io, fs: { rename: (from: string, to: string) => void } = { rename: renameSync }): number {
   assertOutDirectory(out);
   for (const file of files) {
     const long = file.path.split("/").find((part) => Buffer.byteLength(part) > NAME_MAX);
@@ -212,7 +212,7 @@ export function writeFiles(out: OutDir, files: OutputFile[], io: Io, fs: { renam
   let orphans: ReturnType<typeof orphanFiles>;
   try {
     stale = staleFiles(out, files);
-    orphans = orphanFiles(out, files);
+    orphans = orphanFiles(out, files, manifest);
   } catch (error) {
     throw ioError(error, `cannot read ${shown("")}`);
   }

@@ -1,7 +1,7 @@
-import { analyze } from "../analyze.js";
-import { formatMessages, hasErrors } from "../diagnostics.js";
-import { stableJson } from "../json.js";
-import { readSpec } from "../read-spec.js";
+import { analyze } from "../../compiler/analyze.js";
+import { formatMessages, hasErrors } from "../../compiler/diagnostics.js";
+import { stableJson } from "../../compiler/json.js";
+import { readSpec } from "../../compiler/read-spec.js";
 import { absolutePath, colorize, defineCommand, displayPath, EXIT, oneSpec } from "./common.js";
 
 /** `specc ir <spec>`: the IR even of a spec with errors, since that is when one wants to see it. */
@@ -13,7 +13,7 @@ export const irCommand = defineCommand({
   details: [
     "The IR goes to stdout and diagnostics to stderr. A spec with errors still prints the IR that could",
     "be built, and exits 1; a spec from which no IR can be built (an empty file) prints diagnostics only.",
-    "Exit codes: 0 no errors (warnings allowed), 1 the spec has errors, 2 usage or I/O problem, 3 internal error.",
+    "Exit codes: 0 no errors (warnings allowed), 1 the spec has errors, 2 usage or I/O problem, 70 internal error.",
   ].join("\n"),
   async run({ positionals }, io) {
     const path = oneSpec(positionals, "ir");

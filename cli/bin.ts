@@ -6,6 +6,8 @@ const io: Io = {
   err: (text) => process.stderr.write(`${text}\n`),
   cwd: process.cwd(),
   color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR,
+  tty: Boolean(process.stderr.isTTY),
+  write: (text) => process.stderr.write(text),
 };
 
 main(process.argv.slice(2), io).then(

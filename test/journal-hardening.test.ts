@@ -181,7 +181,7 @@ describe("lock: one process per journal", () => {
     },
   );
 
-  it("a live pid's lock is respected even when the probe says EPERM (pid 1 always runs)", () => {
+  it("a live pid's lock is respected (pid 1 always runs: the probe succeeds as root, says EPERM otherwise)", () => {
     const path = newPath();
     createRunJournal(path, { specHash: SPEC, args: {} }).close();
     writeFileSync(journalLockPath(path), "1\n");
@@ -202,15 +202,17 @@ describe("lock: one process per journal", () => {
 
 let childScript = "";
 
-beforeAll(() => {
+/** Used by the describes that spawn processes. */
+function prepareChildren(): void {
   // The suite runs after `npx tsc -p tsconfig.json`; a stale dist would test old code.
   if (!existsSync(DIST_JOURNAL)) throw new Error(`${DIST_JOURNAL} is missing: run \`npx tsc -p tsconfig.json\` first`);
   if (statSync(DIST_JOURNAL).mtimeMs < statSync(join(ROOT, "runtime", "journal.ts")).mtimeMs) {
     throw new Error(`${DIST_JOURNAL} is older than runtime/journal.ts: run \`npx tsc -p tsconfig.json\` first`);
   }
+  if (childScript !== "") return;
   childScript = join(tmp(), "journal-child.mjs");
   writeFileSync(childScript, CHILD_SOURCE);
-});
+}
 
 /**
  * One run process: resume the journal (or create it), hold the lock for
@@ -299,6 +301,8 @@ function providerCounts(providerLog: string): Map<string, number> {
 const billableKeysOf = (steps: number) => Array.from({ length: steps }, (_, i) => i).filter((i) => i % 3 === 0).map((i) => `k${i}`);
 
 describe("lock: two real processes", () => {
+  beforeAll(prepareChildren);
+
   it("a second process started while the first holds the journal is refused, naming the holder's pid and the lock path", async () => {
     const dir = tmp();
     const path = join(dir, "journal.jsonl");
@@ -707,6 +711,8 @@ async function runToEnd(path: string, log: string): Promise<number> {
 }
 
 describe("SIGKILL", () => {
+  beforeAll(prepareChildren);
+
   it(`${MIN_KILLS}+ kill -9 at seeded random moments (seed ${KILL_SEED}), each resumed by a fresh process: no job twice, same final state`, async () => {
     const started = performance.now();
     const referenceDir = tmp();

@@ -280,7 +280,7 @@ export function publishedAnswer(info) {
         answer: null,
       };
     case "research/finder":
-      return finderAnswer(info.step.agents.findIndex((agent) => agent.name === agentNameOf(info)), info);
+      return finderAnswer(agentNameOf(info));
     case "research/synthesis":
       return {
         summary: "LoRA (r=8 on the attention query and value projections) trained with TRL's SFTTrainer at lr 1e-4, effective batch 64, cosine schedule, 2 epochs, max_length 2048: the LoRA paper for the adapter, the Secret Recipe paper for a larger batch at a lower learning rate, TRL's sft.py (which names this model and dataset) for the code.",
@@ -409,13 +409,12 @@ export function publishedAnswer(info) {
 }
 
 /** The agent a call is for: the stand-in passes the step and slot; the prompt names the agent. */
-function agentNameOf(info) {
+export function agentNameOf(info) {
   const match = /You are `([^`]+)`/.exec(info.prompt ?? "");
   return match ? match[1] : "";
 }
 
-function finderAnswer(index, info) {
-  const name = agentNameOf(info);
+function finderAnswer(name) {
   if (name.endsWith("literature-search")) {
     return {
       findings: [

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { contextOf, VIOLATIONS } from "../../dist/runtime/proof/answers.js";
 import {
   ADAPTER_REPO,
+  agentNameOf,
   isMain,
   loadPipeline,
   PUBLISHED_NARRATION,
@@ -26,11 +27,6 @@ import {
 } from "../qwen2-capybara/record.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-
-/** The agent a call is for (the prompt names it). */
-function agentOf(info) {
-  return /You are `([^`]+)`/.exec(info.prompt ?? "")?.[1] ?? "";
-}
 
 const at = (info, id, slot) => info.step.id === id && info.slot === slot;
 
@@ -148,10 +144,10 @@ export const STOPS = [
         const base = publishedAnswer(info);
         return { ...base, summary: base.summary.replace("trl-lib/Capybara", "trl-lib/Capybarra"), baseline: { ...base.baseline, dataset: "trl-lib/Capybarra" } };
       }
-      if (at(info, "research", "finder") && agentOf(info).endsWith("dataset-inspection")) {
+      if (at(info, "research", "finder") && agentNameOf(info).endsWith("dataset-inspection")) {
         return { findings: [], notes: "No dataset trl-lib/Capybarra on the Hub (404). trl-lib/Capybara exists and may be what was meant; it is not used in its place." };
       }
-      if (at(info, "resources", "checker") && agentOf(info).endsWith("dataset-inspection")) {
+      if (at(info, "resources", "checker") && agentNameOf(info).endsWith("dataset-inspection")) {
         return { resource: "trl-lib/Capybarra", kind: "dataset", exists: false, id: null, url: null, params_b: null, notes: "404 on the Hub; trl-lib/Capybara exists but is not substituted (R3)" };
       }
       return undefined;
@@ -172,7 +168,7 @@ export const STOPS = [
         const base = publishedAnswer(info);
         return { ...base, summary: base.summary.replace("Qwen/Qwen2-0.5B", model), baseline: { ...base.baseline, model } };
       }
-      if (at(info, "research", "finder") && agentOf(info).endsWith("example-code-discovery")) {
+      if (at(info, "research", "finder") && agentNameOf(info).endsWith("example-code-discovery")) {
         const base = publishedAnswer(info);
         return { ...base, findings: base.findings.map((finding) => ({ ...finding, summary: finding.summary.replace("whose LoRA example trains Qwen/Qwen2-0.5B on trl-lib/Capybara", "with a LoRA example (use_peft, lora_r, lora_alpha)") })) };
       }
@@ -180,7 +176,7 @@ export const STOPS = [
         const base = publishedAnswer(info);
         return { ...base, summary: base.summary.replace("TRL's sft.py (which names this model and dataset)", "TRL's sft.py") };
       }
-      if (at(info, "resources", "checker") && agentOf(info).endsWith("model-inspection")) {
+      if (at(info, "resources", "checker") && agentNameOf(info).endsWith("model-inspection")) {
         return { resource: model, kind: "model", exists: true, id: model, url: `https://huggingface.co/${model}`, params_b: 671, notes: "Public; DeepseekV3ForCausalLM, a mixture of experts with 671B parameters in total (37B active)." };
       }
       return undefined;

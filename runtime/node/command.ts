@@ -145,15 +145,23 @@ function openRun(input: { pipeline: DriverPipeline; values: RunValues; runDir: s
   if (values.resume !== undefined) {
     if (values.task !== undefined || (values.param ?? []).length > 0) throw runError("--resume takes the task and params from the journal, not from --task or --param", { hint: "drop --task and --param, or start a new run without --resume" });
     const journal = resumeRunJournal(journalFile(runDir, values.resume), { specHash });
-    recordApprovals(journal, values);
-    return { journal, args: argsFromJournal(journal), runId: values.resume, resumed: true };
+    return withJournal(journal, () => ({ journal, args: argsFromJournal(recordApprovals(journal, values)), runId: values.resume!, resumed: true }));
   }
   if (values.task === undefined || values.task.trim() === "") throw runError("missing --task, expected the task to run", { hint: 'run `specc run <spec> --task "…"`' });
   const args: { [key: string]: unknown } = { task: values.task, ...paramArgs(pipeline, values.param ?? []) };
   const runId = startRun(pipeline, args).runId;
   const journal = createRunJournal(journalFile(runDir, runId), { specHash, args });
-  recordApprovals(journal, values);
-  return { journal, args: argsFromJournal(journal), runId, resumed: false };
+  return withJournal(journal, () => ({ journal, args: argsFromJournal(recordApprovals(journal, values)), runId, resumed: false }));
+}
+
+/** `fn`'s value; the journal (and its lock) is closed when `fn` throws. */
+function withJournal<T>(journal: Journal, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    journal.close();
+    throw error;
+  }
 }
 
 function journalFile(runDir: string, runId: string): string {
@@ -188,7 +196,7 @@ function paramArgs(pipeline: DriverPipeline, params: string[]): { [key: string]:
 }
 
 /** Approvals given on this invocation, journaled before the run goes on. */
-function recordApprovals(journal: Journal, values: { approve?: string[]; "approve-scope"?: string[] }): void {
+function recordApprovals(journal: Journal, values: { approve?: string[]; "approve-scope"?: string[] }): Journal {
   for (const step of values.approve ?? []) journal.append({ type: "approval", key: `step:${step}`, data: { decision: "approved", by: "user" } });
   for (const entry of values["approve-scope"] ?? []) {
     const at = entry.indexOf("=");
@@ -196,6 +204,7 @@ function recordApprovals(journal: Journal, values: { approve?: string[]; "approv
     const value = at === -1 ? null : entry.slice(at + 1);
     journal.append({ type: "approval", key: `scope:${key}`, data: { decision: "approved", by: "user", ...(value === null ? {} : { reason: JSON.stringify(value) }) } });
   }
+  return journal;
 }
 
 /** The run's args: the ones it started with, plus every approval journaled since. */

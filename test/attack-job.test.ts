@@ -227,6 +227,14 @@ describe("the OOM ladder, each rung once and verified", () => {
 });
 
 describe("failure classes", () => {
+  test("a library used out of order is an api-misuse the fixer may repair; a megabyte of its words is still read", () => {
+    expect(classifyFailureLog("RuntimeError: Call trackio.init() before trackio.finish().")).toBe("api-misuse");
+    expect(classifyFailureLog("wandb.errors.Error: run has already been finished")).toBe("api-misuse");
+    expect(classifyFailureLog("ValueError: finish() called twice")).toBe("api-misuse");
+    expect(classifyFailureLog("we call it before lunch")).toBe("unknown");
+    expect(classifyFailureLog("call ".repeat(200_000) + "x")).toBe("unknown");
+  });
+
   test("an unknown failure in the preflight stops at once: no fixer, no second billable attempt", async () => {
     const { result, of } = await attack((info) =>
       info.step.kind === "preflight" && info.slot === "worker" ? preflightReport(info, { status: "failed", log_tail: "Segmentation fault (core dumped)" }) : undefined,

@@ -22,6 +22,10 @@ export const FAILURE_TAXONOMY = {
     fix: "Map the dataset's actual columns to the format the trainer expects (for example build 'messages' from existing columns). Do not switch to another dataset.",
     scopeChange: false,
   },
+  "api-misuse": {
+    fix: "Change the script's use of the library the error names (call order, a call made twice, a missing setup call) so it runs as the library expects, keeping what the script does.",
+    scopeChange: false,
+  },
   "timeout": {
     fix: "Resubmit with a longer timeout (at least double, never under the training floor), resuming from the last pushed checkpoint.",
     scopeChange: false,

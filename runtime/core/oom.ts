@@ -8,6 +8,7 @@ export type FailureClass =
   | "wrong-argument"
   | "import-error"
   | "dataset-schema"
+  | "api-misuse"
   | "timeout"
   | "divergence"
   | "unknown";
@@ -32,6 +33,12 @@ export const FAILURE_LOG_PATTERNS = [
   {
     cls: "wrong-argument",
     patterns: ["got an unexpected keyword argument", "error: unrecognized arguments:", "missing \\d+ required (positional|keyword-only) argument", "error: argument --?[\\w-]+: (invalid|expected)"],
+  },
+  {
+    // A library used out of order or twice (`Call trackio.init() before trackio.finish()`): the
+    // error names the call, so the fix is in the script, not in the task.
+    cls: "api-misuse",
+    patterns: ["\\bcall\\s+[\\w.]+\\(\\)\\s+before\\s+[\\w.]+\\(\\)", "\\balready (been )?(finished|closed|finalized)\\b", "\\bcalled (more than once|twice)\\b"],
   },
   {
     cls: "dataset-schema",

@@ -14,7 +14,7 @@ export const FIXER_AGENT_SCHEMA = {
     analysis: { type: "string", minLength: 1, description: "What the log shows went wrong, and why." },
     failure_class: {
       type: "string",
-      enum: ["oom", "wrong-argument", "import-error", "dataset-schema", "timeout", "divergence", "unknown"],
+      enum: ["oom", "wrong-argument", "import-error", "dataset-schema", "api-misuse", "timeout", "divergence", "unknown"],
     },
     changes: { type: "object", additionalProperties: true, description: "The config or code changes of the one minimal fix." },
     description: { type: "string", description: "The fix in one or two sentences." },

@@ -97,7 +97,7 @@ test("the published run replays to completed: two preflight failures fixed from 
   const fixes = result.events.filter((event) => event.step === "gpu-preflight" && event.kind === "fix").map((event) => event.detail);
   expect(fixes).toHaveLength(2);
   expect(fixes[0]).toMatch(/^dataset-schema: .*LoRA config/);
-  expect(fixes[1]).toMatch(/^wrong-argument: .*trackio\.finish/);
+  expect(fixes[1]).toMatch(/^api-misuse: .*trackio\.finish/);
   expect(result.outputs["gpu-preflight"]).toMatchObject({ status: "completed", attempts: 3 });
   // One full job, on one L40S, completed; eval loss 1.42 → 1.21.
   expect(result.artifacts).toHaveLength(1);

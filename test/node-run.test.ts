@@ -139,6 +139,22 @@ describe("specc run", () => {
     expect(events.filter((event) => event.type === "step-finished")).toHaveLength(13);
   });
 
+  test("--step pauses after a step (exit 0, status=continue in --outcome); resumed to the end it ends as one run does", () => {
+    rmSync(runDir(), { recursive: true, force: true });
+    const outcome = join(SCRATCH, "outcome.txt");
+    rmSync(outcome, { force: true });
+    const first = specc(["run", "specs/ml-research.md", "--task", "Fine-tune Z", "--step", "intake-and-planning", "--outcome", outcome, "--executor", `replay:${replay}`, "--run-dir", runDir()]);
+    expect(first.code, first.stderr).toBe(0);
+    const run = /^run=(\S+)$/m.exec(readFileSync(outcome, "utf8"))?.[1];
+    expect(readFileSync(outcome, "utf8")).toBe(`status=continue\nreason=paused\nstep=intake-and-planning\nrun=${run}\n`);
+    for (const step of ["research", "verify-research"]) expect(specc(["run", "specs/ml-research.md", "--resume", run!, "--step", step, "--executor", `replay:${replay}`, "--run-dir", runDir()]).code).toBe(0);
+    const rest = specc(["run", "specs/ml-research.md", "--resume", run!, "--outcome", outcome, "--executor", `replay:${replay}`, "--run-dir", runDir()]);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(readFileSync(outcome, "utf8").split("\n").slice(-5, -1)).toEqual(["status=completed", "reason=completed", "step=", `run=${run}`]);
+    expect(rest.stdout).toMatch(/ml-research-verify-research: 1 call \(1 from the journal\)/);
+    expect(specc(["run", "specs/ml-research.md", "--task", "x", "--step", "no-such-step", "--executor", `replay:${replay}`, "--run-dir", runDir()]).stderr).toMatch(/no step `no-such-step` in ml-research/);
+  });
+
   test("bad invocations are one line and exit 2", () => {
     expect(specc(["run", "specs/ml-research.md", "--executor", `replay:${replay}`]).stderr).toMatch(/^specc: error: SPR402 missing --task/);
     expect(specc(["run", "specs/ml-research.md", "--task", "x", "--param", "colour=blue", "--executor", `replay:${replay}`]).stderr).toMatch(/unknown parameter `colour`/);

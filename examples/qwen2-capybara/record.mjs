@@ -204,10 +204,9 @@ export const ARROW_CRASH = [
 ].join("\n");
 
 /**
- * The second: the script finishes the Trackio run that TRL's callback has already finished, with a
- * call carried over from the W&B API. (Trackio's own message for a plain second `finish()`,
- * "RuntimeError: Call trackio.init() before trackio.finish().", is a failure the driver's taxonomy
- * does not know: it stops the preflight instead of retrying; see examples/stops/preflight-failed.jsonl.)
+ * The second: the script ends with its own `trackio.finish()`, but TRL's Trackio callback has already
+ * finished the run at the end of training (and Trackio's finish() clears the current run), so the
+ * second call fails with Trackio's own message, which the driver classes as `api-misuse`.
  */
 export const DOUBLE_FINISH = [
   "{'loss': 1.713, 'grad_norm': 0.38, 'learning_rate': 9.8e-05, 'epoch': 0.04}",
@@ -215,8 +214,10 @@ export const DOUBLE_FINISH = [
   `trackio: run finished, 10 steps logged to project ${TRACKIO_PROJECT}`,
   "Traceback (most recent call last):",
   "  File \"/app/train_sft_lora.py\", line 158, in <module>",
-  "    trackio.finish(exit_code=0)",
-  "TypeError: finish() got an unexpected keyword argument 'exit_code'",
+  "    trackio.finish()",
+  "  File \"/usr/local/lib/python3.12/site-packages/trackio/__init__.py\", line 301, in finish",
+  "    raise RuntimeError(\"Call trackio.init() before trackio.finish().\")",
+  "RuntimeError: Call trackio.init() before trackio.finish().",
 ].join("\n");
 
 const PREFLIGHT_PASS = [
@@ -243,9 +244,9 @@ const PREFLIGHT_FIXES = [
   },
   {
     analysis:
-      "Training ran its 10 steps and TRL's Trackio callback finished the run (the log says so); the script then calls trackio.finish(exit_code=0) a second time, an argument carried over from wandb.finish that Trackio's finish() does not take. The second finish is redundant: TRL's callback owns the run's lifecycle.",
-    failure_class: "wrong-argument",
-    changes: { script: "remove the script's own trackio.finish call at the end; the Trainer's Trackio callback finishes the run" },
+      "Training ran its 10 steps and TRL's Trackio callback finished the run at the end of training (the log says so); the script then calls trackio.finish() itself, and Trackio, which has no current run left, raises 'Call trackio.init() before trackio.finish().'. The second finish is redundant: TRL's callback owns the run's lifecycle.",
+    failure_class: "api-misuse",
+    changes: { script: "remove the script's own trackio.finish() call at the end; the Trainer's Trackio callback finishes the run" },
     description: "Drop the redundant second trackio.finish(); no config value changes.",
   },
 ];

@@ -253,14 +253,27 @@ export const STOPS = [
   },
   {
     reason: "preflight-failed",
-    story: "the published preflight, except that the second bug shows as Trackio's own message for a second finish(), which the failure taxonomy does not know.",
-    narration: { "gpu-preflight": "Attempt 1 fails on the LoRA config Trackio cannot store, and the fixer serializes it, as in the published run. Attempt 2 fails with Trackio's RuntimeError for a second trackio.finish(): no failure class matches it, so the driver reports the log instead of guessing a fix." },
+    story: "the published preflight, except that attempt 2 dies in a CUDA kernel (an illegal memory access), a failure the taxonomy has no class for.",
+    narration: { "gpu-preflight": "Attempt 1 fails on the LoRA config Trackio cannot store, and the fixer serializes it, as in the published run. Attempt 2 crashes in the backward pass with a CUDA illegal memory access: no failure class matches it, so the driver reports the log instead of guessing a fix." },
     answer(info) {
       if (!at(info, "gpu-preflight", "worker") || info.count !== 2) return undefined;
       return {
         ...publishedAnswer(info),
         status: "failed",
-        log_tail: "{'train_runtime': 201.7, 'train_loss': 1.742, 'epoch': 0.04}\nTraceback (most recent call last):\n  File \"/app/train_sft_lora.py\", line 158, in <module>\n    trackio.finish()\n  File \"/usr/local/lib/python3.12/site-packages/trackio/__init__.py\", line 301, in finish\n    raise RuntimeError(\"Call trackio.init() before trackio.finish().\")\nRuntimeError: Call trackio.init() before trackio.finish().",
+        log_tail: [
+          "{'loss': 1.721, 'grad_norm': 0.39, 'learning_rate': 9.9e-05, 'epoch': 0.02}",
+          "Traceback (most recent call last):",
+          "  File \"/app/train_sft_lora.py\", line 131, in main",
+          "    trainer.train()",
+          "  File \"/usr/local/lib/python3.12/site-packages/transformers/trainer.py\", line 2618, in _inner_training_loop",
+          "    tr_loss_step = self.training_step(model, inputs, num_items_in_batch)",
+          "  File \"/usr/local/lib/python3.12/site-packages/torch/autograd/graph.py\", line 824, in _engine_run_backward",
+          "    return Variable._execution_engine.run_backward(  # Calls into the C++ engine to run the backward pass",
+          "RuntimeError: CUDA error: an illegal memory access was encountered",
+          "CUDA kernel errors might be asynchronously reported at some other API call, so the stacktrace below might be incorrect.",
+          "For debugging consider passing CUDA_LAUNCH_BLOCKING=1",
+          "Compile with `TORCH_USE_CUDA_DSA` to enable device-side assertions.",
+        ].join("\n"),
       };
     },
   },

@@ -26,7 +26,10 @@ export function createReplayExecutor(fixture: ReplayFixture): Executor {
     async run(request, opts) {
       if (opts.signal?.aborted) throw stepAbortedError(request.step);
       const key = request.agentType ?? request.step;
-      const attempt = (attempts.get(key) ?? 0) + 1;
+      // The node runner names each call `<agent>#<n>`: answer the agent's n-th recorded call, so a
+      // run split over processes (resumed, or one CI job per step) replays the same answers.
+      const numbered = request.agentType !== undefined && request.step.startsWith(`${request.agentType}#`) ? Number(request.step.slice(request.agentType.length + 1)) : NaN;
+      const attempt = Number.isSafeInteger(numbered) && numbered > 0 ? numbered : (attempts.get(key) ?? 0) + 1;
       attempts.set(key, attempt);
       // Clone so a caller mutating a result cannot change later attempts.
       return structuredClone(recordedResult(fixture, key, attempt));

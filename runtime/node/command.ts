@@ -3,6 +3,7 @@
 // created, never over an old one; a resumed run's args from it, with the approvals given now),
 // the executor, the live view, the report and the exit code.
 import { createHash } from "node:crypto";
+import { appendFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { RuntimeError } from "../errors.js";
@@ -34,6 +35,9 @@ export const RUN_FLAGS = {
   "approve-scope": { type: "string", value: "key=value", multiple: true, help: "Allow a change to a protected value the run stopped on" },
   reconcile: { type: "string", value: "key=not-submitted", multiple: true, help: "Record that a billable call cut off by a crash never reached the provider, so it runs again" },
   json: { type: "boolean", help: "Write one JSON event a line to stdout, then the report" },
+  step: { type: "string", value: "step", help: "Run up to this step and pause after it (the next call resumes); for one CI job per step" },
+  outcome: { type: "string", value: "file", help: "Append status=continue|completed|stopped, reason and step lines to this file (GitHub's $GITHUB_OUTPUT format)" },
+  summary: { type: "string", value: "file", help: "Append the report as Markdown to this file ($GITHUB_STEP_SUMMARY)" },
 } as const;
 
 /** Parsed run flags. */
@@ -47,6 +51,9 @@ export interface RunValues {
   "approve-scope"?: string[];
   reconcile?: string[];
   json?: boolean;
+  step?: string;
+  outcome?: string;
+  summary?: string;
 }
 
 /** Where a run writes and how it is resumed. */
@@ -73,8 +80,10 @@ export async function runPipelineCommand(pipeline: DriverPipeline, values: RunVa
   try {
     for (const entry of values.reconcile ?? []) reconcile(journal, entry);
     const view = runView(context.io, values.json ? "json" : context.io.tty ? "live" : "lines");
-    const outcome = await runNodePipeline(pipeline, { args, executor, journal, resumed, onEvent: (event: NodeRunEvent) => view.onEvent(event) });
-    return finish(outcome, { io: context.io, json: values.json === true, command: context.command, runId, runDir: values["run-dir"] });
+    const outcome = await runNodePipeline(pipeline, { args, executor, journal, resumed, until: values.step, onEvent: (event: NodeRunEvent) => view.onEvent(event) });
+    const code = finish(outcome, { io: context.io, json: values.json === true, command: context.command, runId, runDir: values["run-dir"] });
+    recordOutcome(outcome, { values, cwd: context.cwd, runId });
+    return code;
   } finally {
     journal.close();
   }
@@ -231,10 +240,35 @@ function reconcile(journal: Journal, entry: string): void {
   journal.append({ type: "billable-void", step: key, key, data: { reason: "the user reconciled it: not submitted" } });
 }
 
+/**
+ * `--outcome`: `status`, `reason`, `step` and `run` as `key=value` lines (values are plain words:
+ * step ids and stop reasons); `--summary`: the report as Markdown. Both append, as CI files expect.
+ */
+function recordOutcome(outcome: NodeRunOutcome, context: { values: RunValues; cwd: string; runId: string }): void {
+  const { values } = context;
+  const status = outcome.pausedAfter !== undefined ? "continue" : outcome.interrupt ? "stopped" : outcome.result.status === "completed" ? "completed" : "stopped";
+  const reason = outcome.interrupt ? outcome.interrupt.kind : outcome.result ? outcome.result.stoppedReason : "paused";
+  const step = outcome.pausedAfter ?? (outcome.interrupt ? null : outcome.result.step) ?? "";
+  if (values.outcome) appendFileSync(resolve(context.cwd, values.outcome), [`status=${status}`, `reason=${reason}`, `step=${step}`, `run=${context.runId}`].join("\n") + "\n");
+  if (values.summary && outcome.report) appendFileSync(resolve(context.cwd, values.summary), `${reportMarkdown(outcome.report, status)}\n`);
+}
+
+/** The report as Markdown for a CI job summary. */
+function reportMarkdown(report: NonNullable<NodeRunOutcome["report"]>, status: string): string {
+  const rows = report.steps.filter((step) => step.status !== "not run").map((step) => `| ${step.id} | ${step.status} | ${step.attempts} | ${step.spendUsd > 0 ? `$${step.spendUsd.toFixed(2)}` : ""} |`);
+  const head = status === "continue" ? `**${report.workflow}** run \`${report.runId}\`: going on` : `**${report.workflow}** run \`${report.runId}\`: ${report.status} (\`${report.stoppedReason}\`)${report.stoppedAt ? ` at \`${report.stoppedAt}\`` : ""}`;
+  return [head, "", "| step | status | attempts | spend |", "| --- | --- | --- | --- |", ...rows, "", `spend: $${report.spend.committedUsd.toFixed(2)} of ${report.spend.capUsd === null ? "no cap" : `$${report.spend.capUsd.toFixed(2)}`}`].join("\n");
+}
+
 /** Print the outcome and pick the exit code; a human stop prints the exact command that goes on. */
 function finish(outcome: NodeRunOutcome, context: { io: RunIo; json: boolean; command: string; runId: string; runDir?: string }): number {
   const { io } = context;
   const resume = `${context.command} --resume ${context.runId}${context.runDir ? ` --run-dir ${quote(context.runDir)}` : ""}`;
+  if (outcome.pausedAfter !== undefined) {
+    if (context.json) io.out(JSON.stringify({ type: "paused", after: outcome.pausedAfter, report: outcome.report }));
+    io.err(`paused after ${outcome.pausedAfter}; go on with: ${resume}`);
+    return RUN_EXIT.ok;
+  }
   if (outcome.interrupt) {
     const { interrupt } = outcome;
     if (context.json) io.out(JSON.stringify({ type: "interrupted", interrupt }));

@@ -37,6 +37,11 @@ export interface NodeRunOptions {
   onEvent?: (event: NodeRunEvent) => void;
   /** Whether this continues a journaled run (shown in the first event). */
   resumed?: boolean;
+  /**
+   * Run up to this step id and pause after it (one CI job per step): the steps before it replay
+   * from the journal, and a pause writes no stop, so the next invocation resumes after it.
+   */
+  until?: string;
 }
 
 /** Why a run was interrupted before the driver could finish it (it did not stop: it can resume). */
@@ -48,12 +53,19 @@ export interface NodeInterrupt {
 }
 
 /** The run's result, or the interrupt that ended it early. */
-export type NodeRunOutcome = { result: RunResult; interrupt: null; report: RunReport } | { result: null; interrupt: NodeInterrupt; report: null };
+export type NodeRunOutcome =
+  | { result: RunResult; interrupt: null; report: RunReport; pausedAfter?: undefined }
+  | { result: null; interrupt: NodeInterrupt; report: null; pausedAfter?: undefined }
+  /** `until` was reached and the run goes on: `report` covers the steps so far. */
+  | { result: null; interrupt: null; report: RunReport; pausedAfter: string };
 
 /** Drive every step of the pipeline, in order, as the Claude Code script does. */
 export async function runNodePipeline(pipeline: DriverPipeline, options: NodeRunOptions): Promise<NodeRunOutcome> {
   const emit = options.onEvent ?? (() => {});
   const adapter = nodeWorkflowApi(pipeline, options);
+  if (options.until !== undefined && !pipeline.steps.some((step) => step.id === options.until)) {
+    throw new RuntimeError("SPR402", `no step \`${options.until}\` in ${pipeline.name}, expected one of ${pipeline.steps.map((step) => step.id).join(", ")}`);
+  }
   let run: RunState = startRun(pipeline, options.args);
   emit({ type: "run-started", runId: run.runId, workflow: pipeline.name, capUsd: run.costCapUsd, steps: pipeline.steps.map(({ id, title, kind }) => ({ id, title, kind })), resumed: options.resumed === true });
   for (const [index, step] of pipeline.steps.entries()) {
@@ -65,6 +77,9 @@ export async function runNodePipeline(pipeline: DriverPipeline, options: NodeRun
     const skipped = (run.outputs[step.id] as { skipped?: unknown } | undefined)?.skipped === true;
     const status = run.stop && run.stop.step === step.id && run.stop.stoppedReason !== "completed" && run.stop.stoppedReason !== "answered" ? "stopped" : skipped ? "skipped" : "done";
     emit({ type: "step-finished", index, id: step.id, status, committedUsd: committed(run), capUsd: run.costCapUsd });
+    if (step.id === options.until && !run.stop && index < pipeline.steps.length - 1) {
+      return { result: null, interrupt: null, report: runReport(pipeline, finishRun(pipeline, run), { calls: adapter.calls, attempts: run.attempts }), pausedAfter: step.id };
+    }
   }
   const result = finishRun(pipeline, run);
   if (options.journal && !options.journal.state().stopped) options.journal.append({ type: "run-stopped", data: { stoppedReason: result.stoppedReason } });

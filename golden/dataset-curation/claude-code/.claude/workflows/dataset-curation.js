@@ -42,7 +42,7 @@ const SCHEMAS = {
   "completion/critic": {"additionalProperties":true,"properties":{"criteria":{"items":{"additionalProperties":true,"properties":{"evidence":{"type":"string"},"id":{"type":"string"},"met":{"type":"boolean"}},"required":["id","met","evidence"],"type":"object"},"type":"array"},"summary":{"type":"string"},"verdict":{"enum":["pass","fail"],"type":"string"}},"required":["criteria","verdict","summary"],"type":"object"},
   "critic/critic": {"additionalProperties":true,"properties":{"issues":{"items":{"additionalProperties":true,"properties":{"severity":{"description":"hard: the output is wrong or unsupported and the step must run again; soft: a note for later steps.","enum":["hard","soft"],"type":"string"},"text":{"type":"string"}},"required":["severity","text"],"type":"object"},"type":"array"},"summary":{"type":"string"},"verdict":{"description":"For the reader; only hard issues send the step back.","enum":["pass","fail"],"type":"string"}},"required":["verdict","issues","summary"],"type":"object"},
   "intake/worker": {"additionalProperties":true,"properties":{"answer":{"description":"The answer itself, for a task that needs no further steps.","type":["string","null"]},"baseline":{"additionalProperties":true,"description":"The values the user stated, by key; null where they said nothing.","properties":{"dataset":{"type":["string","number","boolean","null"]},"method":{"type":["string","number","boolean","null"]},"model":{"type":["string","number","boolean","null"]},"sequence_length":{"type":["string","number","boolean","null"]}},"required":["method","model","dataset","sequence_length"],"type":"object"},"needs_clarification":{"type":"boolean"},"plan":{"items":{"type":"string"},"type":"array"},"question":{"type":["string","null"]},"summary":{"type":"string"},"task_class":{"enum":["trivial","training","evaluation","inference","data"],"type":"string"}},"required":["summary","baseline","plan","needs_clarification","question","task_class","answer"],"type":"object"},
-  "smoke/fixer": {"additionalProperties":true,"properties":{"analysis":{"description":"What the log shows went wrong, and why.","minLength":1,"type":"string"},"changes":{"additionalProperties":true,"description":"The config or code changes of the one minimal fix.","type":"object"},"description":{"description":"The fix in one or two sentences.","type":"string"},"failure_class":{"enum":["oom","wrong-argument","import-error","dataset-schema","timeout","divergence","unknown"],"type":"string"}},"required":["analysis","failure_class","changes","description"],"type":"object"},
+  "smoke/fixer": {"additionalProperties":true,"properties":{"analysis":{"description":"What the log shows went wrong, and why.","minLength":1,"type":"string"},"changes":{"additionalProperties":true,"description":"The config or code changes of the one minimal fix.","type":"object"},"description":{"description":"The fix in one or two sentences.","type":"string"},"failure_class":{"enum":["oom","wrong-argument","import-error","dataset-schema","api-misuse","timeout","divergence","unknown"],"type":"string"}},"required":["analysis","failure_class","changes","description"],"type":"object"},
   "smoke/worker": {"additionalProperties":true,"properties":{"command":{"type":"string"},"log_tail":{"type":"string"},"passed":{"type":"boolean"},"summary":{"type":"string"}},"required":["passed","command","log_tail","summary"],"type":"object"},
 };
 
@@ -551,6 +551,10 @@ const FAILURE_TAXONOMY = {
         fix: "Map the dataset's actual columns to the format the trainer expects (for example build 'messages' from existing columns). Do not switch to another dataset.",
         scopeChange: false,
     },
+    "api-misuse": {
+        fix: "Change the script's use of the library the error names (call order, a call made twice, a missing setup call) so it runs as the library expects, keeping what the script does.",
+        scopeChange: false,
+    },
     "timeout": {
         fix: "Resubmit with a longer timeout (at least double, never under the training floor), resuming from the last pushed checkpoint.",
         scopeChange: false,
@@ -695,6 +699,12 @@ const FAILURE_LOG_PATTERNS = [
     {
         cls: "wrong-argument",
         patterns: ["got an unexpected keyword argument", "error: unrecognized arguments:", "missing \\d+ required (positional|keyword-only) argument", "error: argument --?[\\w-]+: (invalid|expected)"],
+    },
+    {
+        // A library used out of order or twice (`Call trackio.init() before trackio.finish()`): the
+        // error names the call, so the fix is in the script, not in the task.
+        cls: "api-misuse",
+        patterns: ["\\bcall\\s+[\\w.]+\\(\\)\\s+before\\s+[\\w.]+\\(\\)", "\\balready (been )?(finished|closed|finalized)\\b", "\\bcalled (more than once|twice)\\b"],
     },
     {
         cls: "dataset-schema",

@@ -43,6 +43,7 @@ const cold = sideBySide({
   check: [bin, "check", spec],
   compile: [bin, "compile", spec, "--target", "claude-code", "--out", join(scratch, "out")],
   compileNode: [bin, "compile", spec, "--target", "node", "--out", join(scratch, "out-node")],
+  compileActions: [bin, "compile", spec, "--target", "github-actions", "--out", join(scratch, "out-actions")],
   run: () => [bin, "run", spec, "--task", "Fine-tune Qwen/Qwen2-0.5B on trl-lib/Capybara with LoRA on HF Jobs (cost cap is 10 USD)", "--executor", `replay:${replay}`, "--run-dir", join(scratch, `runs-${runs_++}`)],
 });
 
@@ -52,6 +53,7 @@ console.log(`  floor: unified+remark-parse     ${cold.parse.toFixed(0)}`);
 console.log(`  specc check ml-research.md      ${cold.check.toFixed(0)}   ratio to floor ${(cold.check / cold.parse).toFixed(2)}x (target <= 1.30x)`);
 console.log(`  specc compile --target claude   ${cold.compile.toFixed(0)}   ratio to floor ${(cold.compile / cold.parse).toFixed(2)}x (target <= 1.50x)`);
 console.log(`  specc compile --target node     ${cold.compileNode.toFixed(0)}   ratio to floor ${(cold.compileNode / cold.parse).toFixed(2)}x (target <= 1.50x)`);
+console.log(`  specc compile --target github-a  ${cold.compileActions.toFixed(0)}   ratio to floor ${(cold.compileActions / cold.parse).toFixed(2)}x (target <= 1.50x; includes GitHub's workflow parser on the output)`);
 console.log(`  specc run (13-step replay)      ${cold.run.toFixed(0)}   ratio to floor ${(cold.run / cold.parse).toFixed(2)}x (target < 2.00x)`);
 
 // Compile time per phase, in one process (warm), for synthetic specs.

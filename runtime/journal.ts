@@ -902,8 +902,12 @@ export async function runStep<R>(journal: Journal, options: RunStepOptions<R>): 
     if (earlier === "intent") return { status: "needs-reconciliation", step, key: billableKey };
     if (earlier === "done") return completeFromDone(journal, step, billableKey);
   }
-  journal.append({ type: "step-started", step });
-  if (billableKey !== undefined) journal.append({ type: "billable-intent", step, key: billableKey });
+  // Only a step with an effect is journaled before it runs (its intent); a free step that dies
+  // mid-way simply runs again, so its start is not worth an fsync.
+  if (billableKey !== undefined) {
+    journal.append({ type: "step-started", step });
+    journal.append({ type: "billable-intent", step, key: billableKey });
+  }
   const result = await executeRecordingFailure(journal, step, options.execute);
   if (billableKey !== undefined) journal.append({ type: "billable-done", step, key: billableKey, data: { result } });
   return complete(journal, step, result);

@@ -1,4 +1,5 @@
 import { claudeCode } from "./claude-code/index.js";
+import { githubActions } from "./github-actions/index.js";
 import { node } from "./node/index.js";
 import type { Target } from "../compiler/target.js";
 import type { TargetName } from "./names.js";
@@ -7,6 +8,7 @@ import type { TargetName } from "./names.js";
 export const TARGETS: Record<TargetName, Target> & Record<string, Target | undefined> = {
   "claude-code": claudeCode,
   node,
+  "github-actions": githubActions,
 };
 
 export type { EmitContext, OutputFile, Target, TargetProblem } from "../compiler/target.js";

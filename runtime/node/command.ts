@@ -187,6 +187,8 @@ function paramArgs(pipeline: DriverPipeline, params: string[]): { [key: string]:
     if (at <= 0) throw runError(`--param \`${entry}\` is not name=value`, { hint: "write --param max_items=20" });
     const name = entry.slice(0, at);
     const text = entry.slice(at + 1);
+    // An empty value is no value (a CI input left blank): the param's default applies.
+    if (text === "") continue;
     const declared = pipeline.params.find((param) => param.name === name);
     if (!declared && !control.includes(name)) {
       throw runError(`unknown parameter \`${name}\`, expected one of ${[...pipeline.params.map((param) => param.name), ...control].join(", ")}`);

@@ -195,7 +195,7 @@ async function limited(thunks: (() => Promise<unknown>)[], limit: number): Promi
  * (`decideApproval` in the registry), except their fixers and monitors — the same rule the Claude
  * Code spend guard holds agents to.
  */
-export function billableAgents(pipeline: DriverPipeline): Set<string> {
+export function billableAgents(pipeline: { steps: Pick<DriverPipeline["steps"][number], "kind" | "agents">[] }): Set<string> {
   const names = new Set<string>();
   for (const step of pipeline.steps) {
     const entry = Object.hasOwn(STEP_KINDS, step.kind) ? (STEP_KINDS as { [kind: string]: { guards: readonly string[] } })[step.kind] : null;

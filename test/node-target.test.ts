@@ -39,6 +39,23 @@ afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
 const scripts = () => bundledSpecs().map((spec) => join(SCRATCH, basename(spec, ".md"), "workflows", `${basename(spec, ".md")}.workflow.mjs`));
 
 describe("the emitted files", () => {
+  test("a hostile spec's text stays data: the script parses, imports, and its pipeline holds the text as written", async () => {
+    const spec = "test/fixtures/compile/hostile.md";
+    const result = await compile(readSpec(join(ROOT, spec), { displayPath: spec }), { target: TARGETS.node, sourcePath: spec, speccVersion: "test" });
+    expect(result.problems).toEqual([]);
+    const script = result.files.find((file) => file.path.endsWith(".workflow.mjs"))!;
+    const path = join(SCRATCH, "hostile", script.path);
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(path, script.content);
+    expect(spawnSync(process.execPath, ["--check", path], { encoding: "utf8" }).status).toBe(0);
+    const module = (await import(pathToFileURL(path).href)) as { pipeline: DriverPipeline; RULES: { [id: string]: string } };
+    expect(module.pipeline.steps.map((step) => step.title)).toEqual(result.pipeline!.steps.map((step) => step.title));
+    // The text that would run as code elsewhere is a string here, and nothing of it ran.
+    expect(Object.values(module.RULES).join("\n")).toContain("globalThis.__pwned = 9;");
+    expect(Object.values(module.RULES).join("\n")).toContain("$(touch /tmp/pwned)");
+    expect((globalThis as { __pwned?: unknown }).__pwned).toBeUndefined();
+  });
+
   test.each(bundledSpecs())("%s: a script and its manifest, the same bytes on every compile", async (spec) => {
     const again = await compile(readSpec(join(ROOT, spec), { displayPath: spec }), { target: TARGETS.node, sourcePath: spec, speccVersion: "test" });
     const first = outputs.get(spec)!.files;

@@ -33,6 +33,7 @@ const SHAPES: Record<string, IdShape> = {
 
 /** mdast → spec IR. Every block lands in one place: an element, an element's text, or `docs`. */
 export function lower(tree: Root, file: VFile): SpecIR {
+  spaceHardBreaks(tree);
   const context = new LowerContext(file);
   const frontmatter = lowerFrontmatter(tree.children.find((node): node is Yaml => node.type === "yaml"), file);
   const document = documentTree(tree);
@@ -177,4 +178,22 @@ function criteria(collected: Collected, context: LowerContext): Criterion[] {
     context.cite(criterion, item.refText);
     return criterion;
   });
+}
+
+/**
+ * A hard line break (two trailing spaces, or a backslash, before a newline) separates words; as a
+ * node it has no text, so "MUST  ⏎independently" would read as "MUSTindependently". It becomes a
+ * space. Iterative, like every pass over the tree.
+ */
+function spaceHardBreaks(tree: Root): void {
+  const stack: { children?: unknown[] }[] = [tree];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (!Array.isArray(node.children)) continue;
+    node.children.forEach((child, index) => {
+      const typed = child as { type?: string; position?: unknown; children?: unknown[] };
+      if (typed.type === "break") node.children![index] = { type: "text", value: " ", position: typed.position };
+      else stack.push(typed);
+    });
+  }
 }

@@ -141,3 +141,12 @@ function allRefs(ir: SpecIR): string[] {
   });
   return refs;
 }
+
+describe("hard line breaks", () => {
+  test("two trailing spaces or a backslash before a newline separate words, as a space", () => {
+    for (const hard of ["  \n", "\\\n"]) {
+      const { ir } = analyzeText(`---\nname: hb\n---\n# T\n## Workflow\n### Phase 0: A\nDo it.\n## Rules\n- **R1** The agent MUST${hard}independently check.\n`);
+      expect(ir!.rules[0].title, JSON.stringify(hard)).toBe("The agent MUST independently check");
+    }
+  });
+});

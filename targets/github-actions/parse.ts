@@ -31,8 +31,6 @@ const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: f
 const mod = { exports: {} };
 script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, dirname(file));
 const parser = mod.exports;
-// Warm the parser on a tiny workflow while the compile is still realizing the spec.
-parser.parseWorkflow({ name: "warm.yml", content: "on: push\\njobs:\\n  a:\\n    runs-on: x\\n    steps:\\n      - run: x\\n" }, new parser.NoOperationTraceWriter());
 parentPort.on("message", async ({ id, path, content }) => {
   try {
     const result = parser.parseWorkflow({ name: path, content }, new parser.NoOperationTraceWriter());

@@ -24,5 +24,8 @@ const script = new Script(Module.wrap(readFileSync(file, "utf8")), {
 });
 // The build runs the CLI with this set to write the cache after a representative run.
 if (process.env.SPECC_WRITE_CODE_CACHE === "1") process.once("exit", () => writeFileSync(cacheFile, script.createCachedData()));
+// A dynamic import from code V8 restored from the cache has no module loader to ask, so the
+// loader, a real module, lends the bundle its own import() (the Agent SDK is loaded this way).
+globalThis[Symbol.for("specc.import")] = (specifier) => import(specifier);
 const cjs = { exports: {} };
 script.runInThisContext()(cjs.exports, createRequire(file), cjs, file, dirname(file));

@@ -155,6 +155,14 @@ describe("specc run", () => {
     expect(specc(["run", "specs/ml-research.md", "--task", "x", "--step", "no-such-step", "--executor", `replay:${replay}`, "--run-dir", runDir()]).stderr).toMatch(/no step `no-such-step` in ml-research/);
   });
 
+  test("without the Agent SDK installed, the default executor stops the run at its first call with the install command, exit 2", () => {
+    rmSync(runDir(), { recursive: true, force: true });
+    const result = specc(["run", "specs/ml-research.md", "--task", "Fine-tune W", "--run-dir", runDir()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/interrupted: the claude-agent-sdk executor needs @anthropic-ai\/claude-agent-sdk; install it with `npm install @anthropic-ai\/claude-agent-sdk@0\.3\.332`/);
+    expect(result.stderr).not.toMatch(/dynamic import callback/);
+  });
+
   test("bad invocations are one line and exit 2", () => {
     expect(specc(["run", "specs/ml-research.md", "--executor", `replay:${replay}`]).stderr).toMatch(/^specc: error: SPR402 missing --task/);
     expect(specc(["run", "specs/ml-research.md", "--task", "x", "--param", "colour=blue", "--executor", `replay:${replay}`]).stderr).toMatch(/unknown parameter `colour`/);

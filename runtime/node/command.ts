@@ -127,6 +127,15 @@ function stableText(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
+/**
+ * The host's `import()`, when the CLI's loader provides one: the bundled CLI runs from a V8 code
+ * cache, where a dynamic import inside the bundle has no loader to ask (scripts/cli-loader.mjs).
+ */
+function hostImport(): ((specifier: string) => Promise<unknown>) | undefined {
+  const provided = (globalThis as { [key: symbol]: unknown })[Symbol.for("specc.import")];
+  return typeof provided === "function" ? (provided as (specifier: string) => Promise<unknown>) : undefined;
+}
+
 function runError(message: string, options: { hint?: string } = {}): RuntimeError {
   return new RuntimeError("SPR402", message, options);
 }
@@ -134,7 +143,7 @@ function runError(message: string, options: { hint?: string } = {}): RuntimeErro
 /** The executor a `--executor` value names (the SDK is loaded only when a call needs it). */
 export async function executorFor(name: string, cwd: string): Promise<Executor> {
   if (name.startsWith("replay:")) return createReplayExecutor(loadReplayFixture(resolve(cwd, name.slice("replay:".length))));
-  if (name === "claude-agent-sdk") return createAgentSdkExecutor({});
+  if (name === "claude-agent-sdk") return createAgentSdkExecutor({ importModule: hostImport() });
   throw runError(`unknown executor \`${name}\`, expected replay:<file> or claude-agent-sdk`, { hint: "run `specc run --help`" });
 }
 
@@ -279,7 +288,7 @@ function finish(outcome: NodeRunOutcome, context: { io: RunIo; json: boolean; co
       io.err(`  check the provider for the work ${interrupt.agent} started; if nothing was submitted, go on with:\n  ${resume} --reconcile ${interrupt.key}=not-submitted`);
       return RUN_EXIT.human;
     }
-    return RUN_EXIT.failed;
+    return interrupt.kind === "executor-unavailable" ? RUN_EXIT.usage : RUN_EXIT.failed;
   }
   const { result, report } = outcome;
   if (context.json) io.out(JSON.stringify({ type: "report", report }));

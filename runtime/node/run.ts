@@ -46,7 +46,7 @@ export interface NodeRunOptions {
 
 /** Why a run was interrupted before the driver could finish it (it did not stop: it can resume). */
 export interface NodeInterrupt {
-  kind: "needs-reconciliation" | "executor-cannot-bill";
+  kind: "needs-reconciliation" | "executor-cannot-bill" | "executor-unavailable";
   key: string;
   agent: string;
   detail: string;
@@ -140,7 +140,15 @@ export function nodeWorkflowApi(pipeline: DriverPipeline, options: NodeRunOption
       let status = "ok";
       let costUsd = 0;
       const execute = async (): Promise<unknown> => {
-        const result = await options.executor.run({ step: key, prompt, schema: call.schema, agentType: call.agentType }, {});
+        let result;
+        try {
+          result = await options.executor.run({ step: key, prompt, schema: call.schema, agentType: call.agentType }, {});
+        } catch (error) {
+          // An executor that cannot start at all (its SDK missing, say) is no agent failure: the
+          // run stops with the executor's own message and resumes once it is fixed.
+          if (error instanceof RuntimeError && error.code === "SPR201") stop({ kind: "executor-unavailable", key, agent: call.agentType, detail: error.hint ? `${error.message} (${error.hint})` : error.message });
+          throw error;
+        }
         status = result.status;
         costUsd = result.costUsd;
         return result.status === "ok" ? (result.output ?? null) : null;

@@ -25,7 +25,7 @@ export const runCommand = defineCommand({
     const shown = displayPath(path, io.cwd);
     const spec = absolutePath(path, io);
     // Loaded here, not at the top, so `specc check` does not pay for realization and the runtime.
-    const [{ realizeSpec }, { loadProfile }, { runnablePipeline }, { runPipelineCommand }] = await Promise.all([
+    const [{ realizeSpec }, { loadProfile }, { runnablePipeline }, { runPipelineCommand, quote: shellWord }] = await Promise.all([
       import("../../compiler/compile.js"),
       import("../../compiler/load-profile.js"),
       import("../../compiler/driver-pipeline.js"),
@@ -39,7 +39,7 @@ export const runCommand = defineCommand({
     if (!realized.ok) return EXIT.failed;
     const project = findUp(spec, ".git") ?? findUp(spec, "package.json") ?? io.cwd;
     const runDir = values["run-dir"] ? absolutePath(values["run-dir"], io) : join(project, ".specc", "runs");
-    const command = `specc run ${/^[A-Za-z0-9@%+=:,./_-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, "'\\''")}'`}`;
+    const command = `specc run ${shellWord(shown)}`;
     return runPipelineCommand(runnablePipeline(realized.pipeline), values as RunValues, { io, cwd: io.cwd, runDir, command });
   },
 });

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { stableStringify } from "../core/hash.js";
 import { RuntimeError } from "../errors.js";
 import { createAgentSdkExecutor } from "../executors/claude-agent-sdk.js";
 import type { Executor } from "../executors/executor.js";
@@ -115,17 +116,9 @@ export async function runFromArgv(pipeline: DriverPipeline, argv: string[], scri
 
 /** The SHA-256 of the pipeline as the driver runs it (keys sorted): what a journal is bound to. */
 export function pipelineHash(pipeline: DriverPipeline): string {
-  return createHash("sha256").update(stableText(pipeline)).digest("hex");
+  return createHash("sha256").update(stableStringify(pipeline)).digest("hex");
 }
 
-function stableText(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableText).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.keys(value).sort().filter((key) => (value as { [key: string]: unknown })[key] !== undefined);
-    return `{${entries.map((key) => `${JSON.stringify(key)}:${stableText((value as { [key: string]: unknown })[key])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
 
 /**
  * The host's `import()`, when the CLI's loader provides one: the bundled CLI runs from a V8 code
@@ -316,6 +309,6 @@ function nextCommand(result: RunResult, context: { resume: string; command: stri
 }
 
 /** A word for a shell command line: plain words as they are, anything else single-quoted. */
-function quote(text: string): string {
+export function quote(text: string): string {
   return /^[A-Za-z0-9@%+=:,./_-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }

@@ -8,9 +8,11 @@
 import { RuntimeError } from "../errors.js";
 import type { Executor } from "../executors/executor.js";
 import { runStep as journalStep, type Journal } from "../journal.js";
-import { STEP_KINDS } from "../workflow/kinds.js";
 import { finishRun, runStep, startRun } from "../workflow/index.js";
-import { stepSlots } from "../workflow/schemas.js";
+import { billableAgents } from "../workflow/schemas.js";
+
+// Part of the node runner's surface (which calls spend), defined beside the step slots it reads.
+export { billableAgents };
 import type { AgentCallOptions, DriverPipeline, RunResult, RunState, WorkflowApi } from "../workflow/types.js";
 
 /** An executor the node runner can drive (its `capabilities` decide what it may do). */
@@ -117,7 +119,7 @@ interface Adapter {
  */
 export function nodeWorkflowApi(pipeline: DriverPipeline, options: NodeRunOptions): Adapter {
   const emit = options.onEvent ?? (() => {});
-  const billable = billableAgents(pipeline);
+  const billable = new Set(billableAgents(pipeline));
   const counts = new Map<string, number>();
   const adapter: Adapter = { current: null, interrupt: null, calls: [], api: undefined as unknown as WorkflowApi };
   const stop = (interrupt: NodeInterrupt): never => {
@@ -198,23 +200,6 @@ async function limited(thunks: (() => Promise<unknown>)[], limit: number): Promi
   return results;
 }
 
-/**
- * The agents whose calls spend: the workers of step kinds whose driver approves billable work
- * (`decideApproval` in the registry), except their fixers and monitors — the same rule the Claude
- * Code spend guard holds agents to.
- */
-export function billableAgents(pipeline: { steps: Pick<DriverPipeline["steps"][number], "kind" | "agents">[] }): Set<string> {
-  const names = new Set<string>();
-  for (const step of pipeline.steps) {
-    const entry = Object.hasOwn(STEP_KINDS, step.kind) ? (STEP_KINDS as { [kind: string]: { guards: readonly string[] } })[step.kind] : null;
-    if (!entry?.guards.includes("decideApproval")) continue;
-    const slots = stepSlots(step);
-    step.agents.forEach((agent, index) => {
-      if (agent.role === "worker" && !["fixer", "monitor"].includes(slots[index])) names.add(agent.name);
-    });
-  }
-  return names;
-}
 
 /** What a finished run did: per step, per agent, spend by step, the stop and the artifacts. */
 export interface RunReport {

@@ -431,3 +431,21 @@ export function stepAgent(step: DriverStep, slot: string): DriverAgent | null {
   const agents = stepAgents(step, slot);
   return agents.length > 0 ? agents[0] : null;
 }
+
+/**
+ * The agents whose calls spend: the workers of step kinds whose driver approves billable work
+ * (`decideApproval` in the registry), except their fixers and monitors — the rule the Claude Code
+ * spend guard, the node runner and the Actions secrets all follow.
+ */
+export function billableAgents(pipeline: { steps: Pick<DriverStep, "kind" | "agents">[] }): string[] {
+  const names: string[] = [];
+  for (const step of pipeline.steps) {
+    const entry = Object.hasOwn(STEP_KINDS, step.kind) ? (STEP_KINDS as { [kind: string]: { guards: readonly string[] } })[step.kind] : null;
+    if (!entry || !entry.guards.includes("decideApproval")) continue;
+    const slots = stepSlots(step);
+    step.agents.forEach((spec, index) => {
+      if (spec.role === "worker" && !["fixer", "monitor"].includes(slots[index]) && !names.includes(spec.name)) names.push(spec.name);
+    });
+  }
+  return names.sort();
+}

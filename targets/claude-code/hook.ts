@@ -8,8 +8,7 @@ import { sortKeys } from "../../compiler/json.js";
 import { hooksRun } from "../../compiler/realize/enforcement.js";
 import type { HookConfig } from "../../runtime/hook/decide.js";
 import type { EmitContext, OutputFile } from "../../compiler/target.js";
-import { STEP_KINDS } from "../../runtime/workflow/index.js";
-import { agentSlots } from "./workflow.js";
+import { billableAgents } from "../../runtime/workflow/index.js";
 import { jsLineComment, provenanceText } from "./markdown.js";
 
 /** Where the guard keeps its spend ledger, relative to the project directory. */
@@ -105,21 +104,10 @@ export function guardConfig(ctx: EmitContext): HookConfig {
   return config;
 }
 
-/**
- * The pipeline's agents, and those allowed to spend: the agents of step kinds whose driver approves
- * billable work against the ledger (the registry's `decideApproval`), minus their fixers and monitors.
- */
+/** The pipeline's agents, and those allowed to spend (the runtime's `billableAgents`). */
 function workflowAgents(ctx: EmitContext): { workflowAgents: string[]; billableAgents: string[] } {
   const steps = ctx.pipeline.steps ?? [];
-  const all = steps.flatMap((step) => step.agents.map((agent) => agent.name)).sort();
-  const billable = steps
-    .filter((step) => (STEP_KINDS[step.kind] as { guards: readonly string[] }).guards.includes("decideApproval"))
-    .flatMap((step) => {
-      const slots = agentSlots(step);
-      return step.agents.filter((agent, index) => agent.role === "worker" && !["fixer", "monitor"].includes(slots[index])).map((agent) => agent.name);
-    })
-    .sort();
-  return { workflowAgents: all, billableAgents: billable };
+  return { workflowAgents: steps.flatMap((step) => step.agents.map((agent) => agent.name)).sort(), billableAgents: billableAgents({ steps }) };
 }
 
 function assertGuardConfig(config: HookConfig): void {

@@ -7,7 +7,7 @@
 import { stableJson } from "../../compiler/json.js";
 import { pipelineManifest } from "../../compiler/manifest.js";
 import { checkOutputFiles, type EmitContext, type OutputFile, type Target, type TargetProblem } from "../../compiler/target.js";
-import { billableAgents } from "../../runtime/node/run.js";
+import { billableAgents } from "../../runtime/workflow/index.js";
 import { actionsWorkflowPath, emitActionsWorkflow, environmentName, jobId, jobMinutes, JOURNAL_ARTIFACT } from "./workflow.js";
 import { parseActionsWorkflow, prepareParser } from "./parse.js";
 
@@ -37,7 +37,7 @@ export const githubActions: Target = {
   },
   emit(ctx: EmitContext): OutputFile[] {
     const path = actionsWorkflowPath(ctx.pipeline.name);
-    const workflow = { path, content: emitActionsWorkflow(ctx, { specPath: ctx.provenance.source, billable: billableAgents(ctx.pipeline) }) };
+    const workflow = { path, content: emitActionsWorkflow(ctx, { specPath: ctx.provenance.source, billable: new Set(billableAgents(ctx.pipeline)) }) };
     const manifest = {
       path: actionsManifestPath(ctx.pipeline.name),
       content: stableJson(
@@ -49,7 +49,7 @@ export const githubActions: Target = {
             runtime: "specc/runtime",
             command: `gh workflow run ${ctx.pipeline.name}.yml -f task="<task>"`,
             artifact: JOURNAL_ARTIFACT,
-            secrets: ["ANTHROPIC_API_KEY", ...(billableAgents(ctx.pipeline).size > 0 ? ["HF_TOKEN"] : [])],
+            secrets: ["ANTHROPIC_API_KEY", ...(billableAgents(ctx.pipeline).length > 0 ? ["HF_TOKEN"] : [])],
             jobs: ctx.pipeline.steps.map((step) => ({
               job: jobId(step),
               step: step.id,

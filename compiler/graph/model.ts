@@ -233,7 +233,13 @@ class Builder {
     if (typeof config.maxRetries === "number") facts.push(["Retries", `at most ${config.maxRetries}`]);
     if (typeof config.maxPolls === "number") facts.push(["Polls", `at most ${config.maxPolls}`]);
     if (typeof config.maxIterations === "number") facts.push(["Iterations", `at most ${config.maxIterations}`]);
-    if (typeof config.flavor === "string") facts.push(["Hardware", config.flavor]);
+    // The step's other settings, by their own names: what they mean belongs to the profile and the
+    // step kind, not to this view.
+    const shown = ["branches", "endsBranch", "reviews", "maxRetries", "maxPolls", "maxIterations", "items", "criteria"];
+    for (const key of Object.keys(config).sort()) {
+      const value = config[key];
+      if (!shown.includes(key) && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) facts.push([key, String(value)]);
+    }
     if (kind.guards.length > 0) facts.push(["Runtime guards", kind.guards.join(", ")]);
     const rules = this.pipeline.enforcement.filter((entry) => entry.steps.includes(step.id)).map((entry) => entry.rule);
     if (rules.length > 0) facts.push(["Rules told", rules.join(", ")]);

@@ -56,7 +56,6 @@ export function realizeSpec(file: VFile, options: Pick<CompileOptions, "profile"
 
 /** The whole pipeline in one function: parse → lower → check → realize → prove → validate → emit → verify. */
 export async function compile(file: VFile, options: CompileOptions): Promise<CompileResult> {
-  options.target.prepare?.();
   const realized = realizeSpec(file, options);
   if (!realized.ok) return { file, ir: realized.ir, pipeline: null, profile: null, files: [], manifest: null, problems: [] };
   const { ir, pipeline, profile, used, sha256 } = realized;

@@ -2,6 +2,7 @@
 // text can break out of. Spec text is data: it lands only inside string literals or escaped
 // comments, never as code.
 import { sortKeys } from "./json.js";
+import { compareNatural } from "./natural-order.js";
 
 // Line breaks in any of the senses YAML, JavaScript or Unicode give them.
 const LINE_BREAKS = /\r\n|[\r\n\u0085\u2028\u2029\v\f]/g;
@@ -46,7 +47,7 @@ export function jsString(text: string): string {
 
 /** A table printed one entry a line, so a change to one entry is a one-line diff. */
 export function jsTable(declaration: string, table: { [key: string]: unknown }): string {
-  const keys = Object.keys(table).sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  const keys = Object.keys(table).sort(compareNatural);
   if (keys.length === 0) return `${declaration} = {};`;
   return [`${declaration} = {`, ...keys.map((key) => `  ${jsString(key)}: ${JSON.stringify(sortKeys(table[key]))},`), "};"].join("\n");
 }

@@ -58,8 +58,6 @@ export interface Target {
    * after itself). Without it the target leaves nothing to clean.
    */
   manifestPath?(pipelineName: string): string;
-  /** Called as a compile starts: a target may warm up its checks (on another thread) meanwhile. */
-  prepare?(): void;
   validate?(ctx: EmitContext): TargetProblem[];
   emit(ctx: EmitContext): OutputFile[];
   verify?(files: OutputFile[], ctx: EmitContext): TargetProblem[] | Promise<TargetProblem[]>;

@@ -1,8 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import Module from "node:module";
 import { tmpdir } from "node:os";
-import { Script } from "node:vm";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { bundledSpecs, ROOT } from "./helpers/paths.js";
@@ -175,9 +173,15 @@ mkdirSync(scratch, { recursive: true });
 
 describe("the executable", () => {
   test("the build's V8 code cache is accepted by this Node, and a broken cache only slows the start", () => {
-    const file = join(ROOT, "dist/bin/specc.cjs");
-    const script = new Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData: readFileSync(`${file}.cache`) });
-    expect(script.cachedDataRejected).toBe(false);
+    // In a process with the loader's V8 flags (V8 checks a cache against them): the CLI's cache and
+    // the workflow parser's, both written by the build.
+    const probe = [
+      'const { setFlagsFromString } = require("node:v8"); setFlagsFromString("--no-regexp-tier-up");',
+      'const { readFileSync } = require("node:fs"); const Module = require("node:module"); const { Script } = require("node:vm");',
+      "for (const file of process.argv.slice(1)) console.log(new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(file + '.cache') }).cachedDataRejected);",
+    ].join("\n");
+    const accepted = spawnSync(process.execPath, ["-e", probe, join(ROOT, "dist/bin/specc.cjs"), join(ROOT, "dist/bin/workflow-parser.cjs")], { encoding: "utf8" });
+    expect(accepted.stdout.trim().split("\n"), accepted.stderr).toEqual(["false", "false"]);
     // A cache from another build (here: garbage) is rejected by V8 and the source compiled as usual.
     const copy = join(scratch, "bin");
     mkdirSync(copy, { recursive: true });

@@ -6,6 +6,8 @@
  * Numbers in ids are bounded (four digits), so no input can make a pass loop over a huge range.
  */
 
+import { compareNatural } from "../natural-order.js";
+
 /** One id-shaped token found in text. */
 export interface RefCandidate {
   id: string;
@@ -86,10 +88,7 @@ export function resolveRefs(candidates: readonly RefCandidate[], known: Readonly
   return [...ids].sort(compareIds);
 }
 
-// One collator for every comparison: `localeCompare` with options builds a new one per call.
-const collator = new Intl.Collator("en", { numeric: true });
-
 /** Natural order for ids: `C2` before `C10`. */
 export function compareIds(a: string, b: string): number {
-  return collator.compare(a, b);
+  return compareNatural(a, b);
 }

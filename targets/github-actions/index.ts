@@ -9,7 +9,7 @@ import { pipelineManifest } from "../../compiler/manifest.js";
 import { checkOutputFiles, type EmitContext, type OutputFile, type Target, type TargetProblem } from "../../compiler/target.js";
 import { billableAgents } from "../../runtime/workflow/index.js";
 import { actionsWorkflowPath, emitActionsWorkflow, environmentName, jobId, jobMinutes, JOURNAL_ARTIFACT } from "./workflow.js";
-import { parseActionsWorkflow, prepareParser } from "./parse.js";
+import { parseActionsWorkflow } from "./parse.js";
 
 /** The manifest, beside (never over) another target's for the same spec. */
 export function actionsManifestPath(name: string): string {
@@ -24,7 +24,6 @@ const PLAIN_PARAM = /^[a-z_][a-z0-9_]*$/;
 export const githubActions: Target = {
   name: "github-actions",
   manifestPath: actionsManifestPath,
-  prepare: prepareParser,
   validate(ctx: EmitContext): TargetProblem[] {
     const problems: TargetProblem[] = [];
     if (!PLAIN_PATH.test(ctx.provenance.source) || ctx.provenance.source.includes("..")) {

@@ -5,7 +5,8 @@
 // dependencies (acorn for the tests' full check) stay outside the bundle, loaded with require.
 import { rolldown } from "rolldown";
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,16 +22,24 @@ const bundle = await rolldown({
   input: { specc: `${root}dist/cli/bin.js` },
   platform: "node",
   logLevel: "warn",
-  // GitHub's workflow parser (300 KB) is only for --target github-actions: bundled on its own below.
-  external: ["@actions/workflow-parser"],
+  // GitHub's workflow parser (300 KB) is only for --target github-actions: bundled on its own below
+  // and loaded from there; the tests, from the sources, import it through parser-entry.js.
+  external: [/^@actions\/workflow-parser(\/|$)/, /\/parser-entry\.js$/],
 });
 await bundle.write({ dir: bin, format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, minify: true });
 await bundle.close();
 // The parser imports its JSON schema without an import attribute, which plain Node refuses; a
-// bundle of it loads with require (targets/github-actions/parse.ts).
-const parser = await rolldown({ input: { "workflow-parser": "@actions/workflow-parser" }, platform: "node", logLevel: "warn", cwd: root });
+// bundle of it loads with require (targets/github-actions/parse.ts). Beside it, the workflow schema
+// it loads, saved as data a compile rebuilds in one JSON.parse (targets/github-actions/schema-copy.ts).
+const parser = await rolldown({ input: { "workflow-parser": `${root}dist/targets/github-actions/parser-entry.js` }, platform: "node", logLevel: "warn", cwd: root });
 await parser.write({ dir: bin, format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, minify: true });
 await parser.close();
+{
+  const { copySchema } = await import(`${root}dist/targets/github-actions/schema-copy.js`);
+  const { SCHEMA_COPY } = await import(`${root}dist/targets/github-actions/parse.js`);
+  const bundled = createRequire(import.meta.url)(`${bin}/workflow-parser.cjs`);
+  writeFileSync(`${bin}/${SCHEMA_COPY}`, copySchema(bundled, bundled.getWorkflowSchema()));
+}
 copyFileSync(`${root}scripts/cli-loader.mjs`, `${bin}/specc.mjs`);
 // The package's bin: npm links it before `prepare` has built it, so it must be made executable here
 // (`npx specc` on a fresh clone runs it directly).

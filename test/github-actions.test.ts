@@ -7,11 +7,14 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { Document, parse as parseYaml, Scalar, visit } from "yaml";
 import { compile } from "../compiler/compile.js";
 import { readSpec } from "../compiler/read-spec.js";
-import { parseActionsWorkflow } from "../targets/github-actions/parse.js";
+import { parseActionsWorkflow, problemsOf, SCHEMA_COPY } from "../targets/github-actions/parse.js";
+import { reviveSchema } from "../targets/github-actions/schema-copy.js";
+import { createRequire } from "node:module";
 import { TARGETS } from "../targets/index.js";
+import { printYaml, type YamlValue } from "../targets/github-actions/yaml-print.js";
 import { bundledSpecs, ROOT } from "./helpers/paths.js";
 import { corpusSpecs } from "./helpers/spec.js";
 
@@ -104,6 +107,86 @@ describe("GitHub's rules", () => {
       expect(job.environment).toBe(`dataset-curation-${id.slice(4)}`);
       expect(job.steps.find((step) => step.run?.includes("specc run"))?.run).toContain(`--approve ${id.slice(4)}`);
     }
+  });
+});
+
+describe("the workflow schema the build saved", () => {
+  /** Where two object graphs differ (own keys, values and prototypes), or null. */
+  function difference(a: unknown, b: unknown, path: string): string | null {
+    if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return Object.is(a, b) ? null : `${path}: ${String(a)} vs ${String(b)}`;
+    if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${path}: another class`;
+    const keys = Object.keys(a);
+    if (keys.join("\0") !== Object.keys(b).join("\0")) return `${path}: keys ${keys.join(",")} vs ${Object.keys(b).join(",")}`;
+    for (const key of keys) {
+      const found = difference((a as { [key: string]: unknown })[key], (b as { [key: string]: unknown })[key], `${path}.${key}`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+
+  const bundle = join(ROOT, "dist/bin/workflow-parser.cjs");
+  const parser = createRequire(import.meta.url)(bundle) as typeof import("../targets/github-actions/parser-entry.js");
+  const copy = readFileSync(join(ROOT, "dist/bin", SCHEMA_COPY), "utf8");
+
+  test("rebuilt on the bundled parser's classes, it equals the schema the parser loads, object for object", () => {
+    const fresh = parser.getWorkflowSchema();
+    expect(difference(reviveSchema(parser, copy), fresh, "schema")).toBeNull();
+    // The comparison is real: one flag changed in the copy is found.
+    expect(difference(reviveSchema(parser, copy.replace('"required":true', '"required":false')), fresh, "schema")).not.toBeNull();
+  });
+
+  test("every workflow, and broken ones, get the same problems with either schema", async () => {
+    const fresh = parser.getWorkflowSchema();
+    const revived = reviveSchema(parser, copy);
+    const texts = [...workflows.values()];
+    const canonical = workflows.get("specs/ml-research.md")!;
+    texts.push(canonical.replace("timeout-minutes: 60", "timeout-minute: 60"), canonical.replace("needs.s00-intake-and-planning.outputs.status", "needs.s99-nowhere.outputs.status"), canonical.replace("runs-on: ${{ inputs.runner }}", "runs-on: ${{ inputs.nowhere }}"), "on: push\njobs: {}\n", "jobs:\n  a:\n    runs-on: [\n");
+    let problems = 0;
+    for (const text of texts) {
+      const withCopy = await problemsOf(parser, revived, "w.yml", text);
+      expect(withCopy).toEqual(await problemsOf(parser, fresh, "w.yml", text));
+      problems += withCopy.length;
+    }
+    expect(problems).toBeGreaterThan(2);
+  });
+});
+
+describe("the YAML printer", () => {
+  /** What the `yaml` package prints for the same object, with the same comments. */
+  function viaPackage(value: object, comments: Map<unknown, string>): string {
+    const doc = new Document(value);
+    visit(doc, {
+      Pair(_, pair) {
+        if (pair.value instanceof Scalar && comments.has(pair.value.value) && (pair.key as Scalar).value === "uses") pair.value.comment = ` ${comments.get(pair.value.value)}`;
+      },
+    });
+    return doc.toString({ lineWidth: 0 });
+  }
+
+  test("prints every spec's workflow byte for byte as the yaml package does", () => {
+    for (const [spec, content] of workflows) {
+      const body = content.replace(/^(#.*\n)+/, "");
+      const value = parseYaml(body) as { [key: string]: YamlValue };
+      const versions = new Map<unknown, string>([...body.matchAll(/uses: (\S+) # (\S+)$/gm)].map((match) => [match[1], match[2]]));
+      expect(printYaml(value, { comment: (key, scalar) => (key === "uses" ? versions.get(scalar) : undefined) }), spec).toBe(viaPackage(value, versions));
+      expect(body, spec).toBe(viaPackage(value, versions));
+    }
+  });
+
+  test("random strings, as values and keys, read back as themselves", () => {
+    let state = 11;
+    const next = (): number => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const alphabet = [..."aZ09 -_.:#'\"{}[],&*!|>%@`?~\\/\t\n\r$", "\u0000", "\u0085", "\u2028", "\ufeff", "é", "😀", "\u007f"];
+    const pick = (length: number): string => Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]).join("");
+    const words = [...Array.from({ length: 3000 }, () => pick(1 + Math.floor(next() * 8))), "", "true", "null", "1e3", "0x1F", ".inf", "-", "- x", "on", "yes", "a: b", "a #b", "line\n", "two\nlines", "  lead", "trail ", "\n\nlead", "x\n\n"];
+    const value: { [key: string]: YamlValue } = {};
+    words.forEach((word, index) => {
+      value[`k${index}`] = { text: word, list: [word, { [word || "empty"]: word }] };
+    });
+    expect(parseYaml(printYaml(value))).toEqual(value);
   });
 });
 

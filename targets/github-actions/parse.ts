@@ -3,8 +3,10 @@
  * the schema, expressions and `needs` of a workflow, as line-numbered problems.
  *
  * The package imports JSON without an import attribute, which plain Node refuses, so the build
- * bundles it on its own (dist/bin/workflow-parser.cjs, with a V8 code cache beside it) and only a
- * compile for this target loads it. From the sources (the tests) the package is imported as is.
+ * bundles it on its own (dist/bin/workflow-parser.cjs from parser-entry.ts, with a V8 code cache
+ * beside it) and only a compile for this target loads it, with the workflow schema rebuilt from the
+ * copy the build saved (workflow-schema.json, schema-copy.ts). From the sources (the tests) the
+ * package is imported as is and loads its schema itself.
  *
  * One parse of a workflow is all a compile does with it, and on code that cold V8's optimizing
  * compiler costs more than it saves: compiling, then throwing away, optimized code for functions
@@ -20,27 +22,38 @@ import { setFlagsFromString } from "node:v8";
 import { Script } from "node:vm";
 import { findPackageRoot } from "../../compiler/package-root.js";
 import type { TargetProblem } from "../../compiler/target.js";
+import type { TemplateSchema } from "@actions/workflow-parser/templates/schema/template-schema";
+import { reviveSchema } from "./schema-copy.js";
 
-type Parser = typeof import("@actions/workflow-parser");
+type Parser = typeof import("./parser-entry.js");
 type Problem = { message: string; line: number | null };
+type Loaded = { parser: Parser; schema: TemplateSchema; bundled: boolean };
 
-/** The parser, once loaded: the bundle when the build made it, else the package. */
-let loaded: { parser: Parser; bundled: boolean } | null = null;
+/** The parser and its schema, once loaded: the bundle when the build made it, else the package. */
+let loaded: Loaded | null = null;
 
 export async function parseActionsWorkflow(path: string, content: string): Promise<TargetProblem[]> {
-  loaded ??= loadBundled() ?? { parser: await import("@actions/workflow-parser"), bundled: false };
-  const problems = loaded.bundled ? await withoutOptimizingTiers(() => problemsOf(loaded!.parser, path, content)) : await problemsOf(loaded.parser, path, content);
+  loaded ??= loadBundled() ?? (await loadPackage());
+  const { parser, schema, bundled } = loaded;
+  const problems = bundled ? await withoutOptimizingTiers(() => problemsOf(parser, schema, path, content)) : await problemsOf(parser, schema, path, content);
   return problems.map((problem) => ({ path, line: problem.line, message: `Unexpected workflow: ${problem.message}` }));
 }
 
-async function problemsOf(parser: Parser, path: string, content: string): Promise<Problem[]> {
-  const result = parser.parseWorkflow({ name: path, content }, new parser.NoOperationTraceWriter());
+/** GitHub's parser on one file, in the context its `parseWorkflow` would make, with the given schema. */
+export async function problemsOf(parser: Parser, schema: TemplateSchema, path: string, content: string): Promise<Problem[]> {
+  const context = new parser.TemplateContext(new parser.TemplateValidationErrors(), schema, new parser.NoOperationTraceWriter());
+  const result = parser.parseWorkflow({ name: path, content }, context);
   if (result.value !== undefined) await parser.convertWorkflowTemplate(result.context, result.value);
   return result.context.errors.getErrors().map((error: { message: string; range?: { start: { line: number } } }) => ({ message: error.message, line: error.range ? error.range.start.line : null }));
 }
 
-/** The bundled parser through its code cache, or null without a build. */
-function loadBundled(): { parser: Parser; bundled: true } | null {
+async function loadPackage(): Promise<Loaded> {
+  const parser = await import("./parser-entry.js");
+  return { parser, schema: parser.getWorkflowSchema(), bundled: false };
+}
+
+/** The bundled parser through its code cache, with the schema from its copy, or null without a build. */
+function loadBundled(): Loaded | null {
   const root = findPackageRoot();
   const file = root === null ? null : join(root, "dist", "bin", "workflow-parser.cjs");
   if (file === null || !existsSync(file)) return null;
@@ -50,8 +63,13 @@ function loadBundled(): { parser: Parser; bundled: true } | null {
   if (writingCodeCache()) process.once("exit", () => writeFileSync(cacheFile, script.createCachedData()));
   const bundle = { exports: {} as Parser };
   script.runInThisContext()(bundle.exports, Module.createRequire(file), bundle, file, dirname(file));
-  return { parser: bundle.exports, bundled: true };
+  const parser = bundle.exports;
+  const copy = join(dirname(file), SCHEMA_COPY);
+  return { parser, schema: existsSync(copy) ? reviveSchema(parser, readFileSync(copy, "utf8")) : parser.getWorkflowSchema(), bundled: true };
 }
+
+/** The schema copy's file, beside the bundle (scripts/bundle.mjs writes it). */
+export const SCHEMA_COPY = "workflow-schema.json";
 
 function writingCodeCache(): boolean {
   return process.env.SPECC_WRITE_CODE_CACHE === "1";

@@ -82,7 +82,9 @@ function writingCodeCache(): boolean {
  * V8 runs Maglev by default, Maglev stays off for the rest of the process, which costs time only.)
  */
 async function withoutOptimizingTiers<T>(parse: () => Promise<T>): Promise<T> {
-  if (writingCodeCache()) return parse();
+  // V8 prints an error for a flag it does not know: only on the versions (Node 20 to 24) that have them.
+  const v8Major = Number(process.versions.v8.split(".")[0]);
+  if (writingCodeCache() || v8Major < 11 || v8Major > 13) return parse();
   setFlagsFromString("--max-opt=1");
   try {
     return await parse();

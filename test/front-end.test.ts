@@ -150,3 +150,26 @@ describe("hard line breaks", () => {
     }
   });
 });
+
+describe("code spans stay code in the text agents read", () => {
+  const spec = [
+    "# Spec",
+    "",
+    "## Rules",
+    "",
+    "- **R1.** The trainer MUST read the `messages` column, never `text`.",
+    "- R2: The runner MUST call `a: b` first. Then it SHOULD stop.",
+    "- `GR-3` The shell MUST NOT run ``rm -rf `pwd` `` anywhere.",
+    "",
+  ].join("\n");
+
+  test("a rule's text keeps its code spans; an id written as code is still its id; a colon in code splits nothing", () => {
+    const { ir } = analyzeText(spec);
+    const rules = Object.fromEntries(ir!.rules.map((rule) => [rule.id, rule]));
+    expect(rules.R1.title + rules.R1.text).toContain("`messages` column, never `text`");
+    expect(rules.R2.text + rules.R2.title).toContain("`a: b`");
+    expect(rules.R2.title).toBe("The runner MUST call `a: b` first");
+    expect(rules["GR-3"].text + rules["GR-3"].title).toContain("``rm -rf `pwd` ``");
+    expect(rules["GR-3"].title).not.toContain("GR-3");
+  });
+});

@@ -2,7 +2,7 @@ import type { List, Paragraph, RootContent } from "mdast";
 import { toString } from "mdast-util-to-string";
 import type { Gate, GateKind } from "../ir.js";
 import { sourceOf } from "./source.js";
-import { squash } from "./text.js";
+import { displayText, squash } from "./text.js";
 
 /** Words that name each kind of gate, as authors write them. */
 const KIND_WORDS: [RegExp, GateKind][] = [
@@ -38,20 +38,20 @@ export function gateLabel(paragraph: Paragraph): { kind: GateKind; text: string 
     const label = toString(first).trim().replace(/[:.]$/, "").trim();
     const kind = gateKindOf(label.replace(/\s*[—–-]\s.*$/, "")) ?? (/^checklist\b/i.test(label) ? "checklist" : null);
     if (!kind) return null;
-    const text = squash(toString({ type: "paragraph", children: rest })).replace(/^[:.]\s*/, "");
+    const text = squash(displayText({ type: "paragraph", children: rest })).replace(/^[:.]\s*/, "");
     return { kind, text };
   }
   if (first.type !== "text") return null;
   const plain = PLAIN_LABEL.exec(first.value);
   const kind = plain ? gateKindOf(plain[1]) : null;
   if (!plain || !kind) return null;
-  return { kind, text: squash(toString(paragraph)).slice(plain[0].length).trim() };
+  return { kind, text: squash(displayText(paragraph)).slice(plain[0].length).trim() };
 }
 
 /** A sentence that announces a checklist and ends with a colon, right before a list: `Pre-flight checklist — every item MUST be true:`. */
 function checklistLead(paragraph: Paragraph, next: RootContent | undefined): { kind: GateKind; text: string } | null {
   if (next?.type !== "list") return null;
-  const text = squash(toString(paragraph));
+  const text = squash(displayText(paragraph));
   return /^(?:[\w-]+ ){0,2}checklist\b.*:$/i.test(text) ? { kind: "checklist", text: text.replace(/:$/, "") } : null;
 }
 
@@ -60,7 +60,7 @@ export function gateFrom(paragraph: Paragraph, next: RootContent | undefined): {
   const label = gateLabel(paragraph) ?? checklistLead(paragraph, next);
   if (!label) return null;
   const takesList = label.kind === "checklist" && next?.type === "list";
-  const items = takesList ? (next as List).children.map((item) => squash(toString(item))) : [];
+  const items = takesList ? (next as List).children.map((item) => squash(displayText(item))) : [];
   const source = sourceOf(paragraph);
   if (takesList) source.end = sourceOf(next as List).end;
   return { gate: { kind: label.kind, text: label.text, items, source }, consumedNext: takesList };

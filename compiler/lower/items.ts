@@ -3,7 +3,7 @@ import { toString } from "mdast-util-to-string";
 import type { Source } from "../ir.js";
 import { trimTitle } from "./heading.js";
 import { sourceOf } from "./source.js";
-import { blockText, refText, squash } from "./text.js";
+import { blockText, displayText, maskCode, refText, squash } from "./text.js";
 import type { SectionNode } from "./tree.js";
 
 /** One element as written: a list item, a paragraph, a heading with its blocks, or a table row. */
@@ -61,8 +61,10 @@ function leadParts(paragraph: Paragraph, shape: IdShape): { id: string | null; q
   const [first, ...rest] = children;
   if (first && first.type === "strong") {
     // A bold lead says "this is a name": any short id family is read there (`**K1 — Prompt channel.**`).
-    const { id, qualifier, rest: title } = splitId(squash(toString(first)), { ...shape, letters: "A-Z" });
-    const restText = squash(toString({ type: "paragraph", children: rest as PhrasingContent[] })).replace(/^[.:—–-]\s*/, "");
+    const lead = squash(toString(first));
+    const { id, qualifier, rest: leadRest } = splitId(lead, { ...shape, letters: "A-Z" });
+    const title = displayRest(squash(displayText(first)), lead, leadRest);
+    const restText = squash(displayText({ type: "paragraph", children: rest as PhrasingContent[] })).replace(/^[.:—–-]\s*/, "");
     // "**R1.** Persist everything." — the bold holds only the id; the title is the first sentence.
     // "**R1** (MUST). Persist everything." — the strength after the bold id is its qualifier.
     const strength = title === "" && qualifier === null ? LEAD_STRENGTH.exec(restText) : null;
@@ -70,11 +72,24 @@ function leadParts(paragraph: Paragraph, shape: IdShape): { id: string | null; q
     if (title === "") return { id, qualifier, ...sentenceSplit(restText) };
     return { id, qualifier, title: trimTitle(title), text: restText };
   }
+  // The id is read from the words (an author may write it as code: `GR-1` The …); the text keeps its code spans.
   const plain = squash(toString(paragraph));
   const unnumbered = plain.replace(CLAUSE_PREFIX, "");
   const split = splitId(unnumbered, shape);
-  const { id, qualifier, rest: body } = split.id !== null ? split : splitId(plain, shape);
-  return { id, qualifier, ...sentenceSplit(body) };
+  const { id, qualifier, rest: tail } = split.id !== null ? split : splitId(plain, shape);
+  return { id, qualifier, ...sentenceSplit(displayRest(squash(displayText(paragraph)), plain, tail)) };
+}
+
+/**
+ * What is left of `display` once the part of `plain` before `rest` (a suffix of it) is read off:
+ * `display` is `plain` with code fences added, so the two are walked together, skipping what only
+ * `display` has.
+ */
+function displayRest(display: string, plain: string, rest: string): string {
+  const consumed = plain.length - rest.length;
+  let at = 0;
+  for (let read = 0; read < consumed && at < display.length; at++) if (display[at] === plain[read]) read++;
+  return display.slice(at).trim();
 }
 
 const LEAD_STRENGTH = /^\(\s*(MUST NOT|MUST|SHOULD NOT|SHOULD|MAY|SHALL NOT|SHALL)\s*\)[.:]?\s*/i;
@@ -82,9 +97,10 @@ const CLAUSE = /^\s*\d{1,3}(?:\.\d{1,3})+\s*$/;
 const CLAUSE_PREFIX = /^\s*\d{1,3}(?:\.\d{1,3})+\s+/;
 
 function sentenceSplit(text: string): { title: string; text: string } {
-  const match = /^(.{1,100}?)(?:[.:]\s+|\s+—\s+)(.*)$/s.exec(text);
+  // Split where the masked copy splits, so a `:` or `.` inside code splits nothing.
+  const match = /^(.{1,100}?)(?:[.:]\s+|\s+—\s+)(.*)$/s.exec(maskCode(text));
   if (!match) return { title: trimTitle(text), text: "" };
-  return { title: trimTitle(match[1]), text: match[2].trim() };
+  return { title: trimTitle(text.slice(0, match[1].length)), text: text.slice(match[0].length - match[2].length).trim() };
 }
 
 /** A list item as an item. */
@@ -106,7 +122,7 @@ export function itemFromParagraph(paragraph: Paragraph, shape: IdShape, group: s
 /** A paragraph without an id as an item (rules written as plain paragraphs). */
 export function itemFromPlainParagraph(paragraph: Paragraph, group: string | null): Item {
   // `6.1 The operator SHALL …`: an ISO clause number is layout, not part of the rule.
-  const parts = sentenceSplit(squash(toString(paragraph)).replace(/^\d{1,3}(?:\.\d{1,3})+\s+/, ""));
+  const parts = sentenceSplit(squash(displayText(paragraph)).replace(/^\d{1,3}(?:\.\d{1,3})+\s+/, ""));
   return { id: null, qualifier: null, ...parts, blocks: [], refText: refText([paragraph]), source: sourceOf(paragraph), group, from: "paragraph" };
 }
 
@@ -168,8 +184,9 @@ const TITLE_COLUMNS = /^(?:name|title|capability|capabilities|tool|tools|rule|pr
  * reordering a table's columns changes nothing.
  */
 export function itemFromRow(row: TableRow, columns: string[], idAt: number, shape: IdShape, group: string | null): Item {
-  const cells = cellTexts(row);
-  const idCell = idAt >= 0 ? cells[idAt] ?? "" : "";
+  // The id cell is read as words; the others are text, code spans kept.
+  const cells = row.children.map((cell) => squash(displayText(cell)));
+  const idCell = idAt >= 0 ? cellTexts(row)[idAt] ?? "" : "";
   const { id, qualifier, rest } = idAt >= 0 ? splitId(idCell, shape) : { id: null, qualifier: null, rest: "" };
   const others = cells.map((cell, index) => ({ cell, column: columns[index] ?? "", index })).filter((entry) => entry.index !== idAt);
   const named = others.find((entry) => TITLE_COLUMNS.test(entry.column.trim()) && entry.cell !== "");

@@ -430,7 +430,7 @@ const PIPELINE = {
         "criteria": [
           {
             "id": "D1",
-            "text": "The dataset is in target_repo and its URL is reported (Phase 5)"
+            "text": "The dataset is in `target_repo` and its URL is reported (Phase 5)"
           },
           {
             "id": "D2",

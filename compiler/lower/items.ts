@@ -186,7 +186,7 @@ const TITLE_COLUMNS = /^(?:name|title|capability|capabilities|tool|tools|rule|pr
 export function itemFromRow(row: TableRow, columns: string[], idAt: number, shape: IdShape, group: string | null): Item {
   // The id cell is read as words; the others are text, code spans kept.
   const cells = row.children.map((cell) => squash(displayText(cell)));
-  const idCell = idAt >= 0 ? cellTexts(row)[idAt] ?? "" : "";
+  const idCell = idAt >= 0 && row.children[idAt] !== undefined ? squash(toString(row.children[idAt])) : "";
   const { id, qualifier, rest } = idAt >= 0 ? splitId(idCell, shape) : { id: null, qualifier: null, rest: "" };
   const others = cells.map((cell, index) => ({ cell, column: columns[index] ?? "", index })).filter((entry) => entry.index !== idAt);
   const named = others.find((entry) => TITLE_COLUMNS.test(entry.column.trim()) && entry.cell !== "");
